@@ -1,0 +1,1 @@
+namespace Agents.Application; internal static class Placeholder { }
