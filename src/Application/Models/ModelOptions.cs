@@ -1,0 +1,46 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Agents.Application.Models;
+
+/// <summary>
+/// The model endpoint: Azure OpenAI's v1 endpoint (https://RESOURCE.openai.azure.com/openai/v1/), OpenAI, or any
+/// OpenAI-compatible server (the local simulator by default).
+/// </summary>
+public sealed class ModelOptions
+{
+    public const string Section = "Model";
+
+    [Required]
+    public Uri? Endpoint { get; set; }
+
+    /// <summary>API key (OpenAI, a keyed Azure resource, or anything for the simulator).</summary>
+    public string? ApiKey { get; set; }
+
+    /// <summary>Use an Entra token (managed identity) instead of a key: Azure OpenAI with local auth disabled.</summary>
+    public bool UseEntraId { get; set; }
+
+    /// <summary>The deployment (model name) agents use unless they name another.</summary>
+    [Required]
+    public string Deployment { get; set; } = "";
+
+    /// <summary>Tried once when the primary deployment fails for good or its circuit is open.</summary>
+    public string? FallbackDeployment { get; set; }
+
+    [Range(0, 10)]
+    public int MaxRetries { get; set; } = 3;
+
+    /// <summary>First retry delay; doubles each attempt, with jitter. Retry-After wins when the server sends it.</summary>
+    [Range(10, 60_000)]
+    public int RetryBaseDelayMilliseconds { get; set; } = 500;
+
+    /// <summary>Longest Retry-After honoured; a longer one fails the call instead of parking a worker.</summary>
+    [Range(1, 600)]
+    public int MaxRetryAfterSeconds { get; set; } = 60;
+
+    /// <summary>Failures in a row (within the sampling window) that open an endpoint's circuit.</summary>
+    [Range(2, 1000)]
+    public int CircuitBreakerMinimumThroughput { get; set; } = 10;
+
+    [Range(1, 3600)]
+    public int CircuitBreakerBreakSeconds { get; set; } = 30;
+}

@@ -1,1 +1,0 @@
-namespace Agents.Application; internal static class Placeholder { }

@@ -1,0 +1,64 @@
+using System.Text.Json;
+using Agents.Application.Storage.Cosmos;
+using Microsoft.Azure.Cosmos;
+
+namespace Agents.Application.Streaming;
+
+/// <summary>An event of a run's stream as stored and served: <see cref="Id"/> is the SSE id, monotonic per run.</summary>
+public sealed record StoredEvent(long Id, string Type, JsonElement Data);
+
+/// <summary>
+/// The durable, ordered log of a run's events, in the run's partition of the <c>events</c> container. Events are
+/// written in batches (one document per batch) whose ids are deterministic, so a re-executed step overwrites its own
+/// batches instead of adding new ones. Ids are <c>(position &lt;&lt; 20) | index</c>: the position of the producing
+/// call in the run, then the event's index within that call.
+/// </summary>
+public sealed class RunEventLog(CosmosDatabase cosmos, RunEventHub hub)
+{
+    private const string Type = "events";
+    private readonly DocumentContainer events = new(cosmos.Container(Containers.Events));
+
+    public static long MakeId(int position, int index) => ((long)position << 20) | (uint)index;
+
+    /// <summary>Appends a batch and, unless the writer already did, publishes it to in-process subscribers.</summary>
+    public async Task AppendAsync(string ownerId, string runId, IReadOnlyList<StoredEvent> batch, DateTimeOffset now, CancellationToken ct, bool publish = true)
+    {
+        if (batch.Count == 0)
+        {
+            return;
+        }
+        var doc = new EventBatch(FormattableString.Invariant($"{runId}:{batch[0].Id:D20}"), runId, batch[0].Id, batch[^1].Id, batch, now);
+        await events.UpsertAsync(PartitionKeys.RunEvents(ownerId, runId), Type, doc, ct).ConfigureAwait(false);
+        if (publish)
+        {
+            hub.Publish(ownerId, runId, batch);
+        }
+    }
+
+    /// <summary>Every stored event of the run after <paramref name="afterId"/>, in order.</summary>
+    public async Task<IReadOnlyList<StoredEvent>> ReadAfterAsync(string ownerId, string runId, long afterId, CancellationToken ct)
+    {
+        var pk = PartitionKeys.RunEvents(ownerId, runId);
+        var batches = await events.QueryAllAsync<EventBatch>(pk,
+            new QueryDefinition("SELECT * FROM c WHERE c.pk = @pk AND c.type = @type AND c.lastId > @after ORDER BY c.firstId")
+                .WithParameter("@pk", pk).WithParameter("@type", Type).WithParameter("@after", afterId), ct).ConfigureAwait(false);
+        return batches.SelectMany(b => b.Events).Where(e => e.Id > afterId).ToList();
+    }
+
+    /// <summary>Deletes batches written before <paramref name="cutoff"/> (retention; the emulator has no TTL).</summary>
+    public async Task<int> DeleteOlderThanAsync(DateTimeOffset cutoff, CancellationToken ct)
+    {
+        var old = await events.QueryAllAsync<OldBatch>(null,
+            new QueryDefinition("SELECT c.id, c.pk FROM c WHERE c.type = @type AND c.at < @cutoff")
+                .WithParameter("@type", Type).WithParameter("@cutoff", cutoff.UtcDateTime.ToString("O")), ct).ConfigureAwait(false);
+        foreach (var batch in old)
+        {
+            await events.DeleteAsync(batch.Pk, batch.Id, ct).ConfigureAwait(false);
+        }
+        return old.Count;
+    }
+
+    private sealed record EventBatch(string Id, string RunId, long FirstId, long LastId, IReadOnlyList<StoredEvent> Events, DateTimeOffset At);
+
+    private sealed record OldBatch(string Id, string Pk);
+}
