@@ -20,6 +20,9 @@ public sealed class MessageStore(CosmosDatabase cosmos)
     public Task AppendAsync(string ownerId, ChatMessage message, CancellationToken ct) =>
         messages.UpsertAsync(PartitionKeys.Thread(ownerId, message.ThreadId), Type, message, ct);
 
+    public async Task<ChatMessage?> GetAsync(string ownerId, string threadId, string messageId, CancellationToken ct) =>
+        (await messages.ReadAsync<ChatMessage>(PartitionKeys.Thread(ownerId, threadId), messageId, ct).ConfigureAwait(false))?.Value;
+
     public Task<Page<ChatMessage>> ListAsync(string ownerId, string threadId, int limit, string? cursor, bool ascending, CancellationToken ct)
     {
         var pk = PartitionKeys.Thread(ownerId, threadId);

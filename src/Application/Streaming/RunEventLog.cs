@@ -45,6 +45,17 @@ public sealed class RunEventLog(CosmosDatabase cosmos, RunEventHub hub)
         return batches.SelectMany(b => b.Events).Where(e => e.Id > afterId).ToList();
     }
 
+    /// <summary>Deletes a run's whole log (its thread was deleted).</summary>
+    public async Task DeleteRunAsync(string ownerId, string runId, CancellationToken ct)
+    {
+        var pk = PartitionKeys.RunEvents(ownerId, runId);
+        var all = await events.QueryAllAsync<OldBatch>(pk, new QueryDefinition("SELECT c.id, c.pk FROM c WHERE c.pk = @pk").WithParameter("@pk", pk), ct).ConfigureAwait(false);
+        foreach (var batch in all)
+        {
+            await events.DeleteAsync(pk, batch.Id, ct).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Deletes batches written before <paramref name="cutoff"/> (retention; the emulator has no TTL).</summary>
     public async Task<int> DeleteOlderThanAsync(DateTimeOffset cutoff, CancellationToken ct)
     {

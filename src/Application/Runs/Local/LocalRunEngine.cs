@@ -1,0 +1,108 @@
+using System.Text.Json;
+using Agents.Application.Conversations;
+using Agents.Application.Storage.Cosmos;
+using Agents.Application.Storage.Queues;
+using Agents.Application.Streaming;
+using Agents.Domain.Errors;
+using Agents.Domain.Runs;
+using Microsoft.Extensions.Logging;
+
+namespace Agents.Application.Runs.Local;
+
+/// <summary>
+/// The portable host's durable run engine: reads the run-requests queue and executes each run's agent loop through a
+/// <see cref="JournalRunContext"/>. A lease on the run (renewed with the queue message's invisibility) keeps two
+/// workers from executing it at once; if this process dies, both lapse and another worker replays the run from its
+/// journal. A suspended run (waiting for an approval) frees its worker and is re-queued to wake at its deadline.
+/// </summary>
+public sealed partial class LocalRunEngine(
+    RunRequests requests, QueueOptions queueOptions, RunEngineOptions options, RunStore runs, ThreadStore threads,
+    RunActivities activities, RunEventLog log, TimeProvider clock, ILogger<LocalRunEngine> logger)
+    : QueueWorker(requests.Client, queueOptions, logger)
+{
+    private readonly string holder = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
+
+    protected override string QueueName => QueueNames.RunRequests;
+
+    protected override int MaxConcurrency => options.MaxConcurrentRuns;
+
+    protected override async Task<QueueOutcome> HandleAsync(MessageHold hold, CancellationToken ct)
+    {
+        var run = JsonSerializer.Deserialize<RunRef>(hold.Message.Body, CosmosDatabase.Json);
+        if (run is null)
+        {
+            return QueueOutcome.Done;
+        }
+        var stored = await runs.GetAsync(run.UserId, run.ThreadId, run.RunId, ct).ConfigureAwait(false);
+        if (stored is null || stored.Value.Status.IsTerminal())
+        {
+            return QueueOutcome.Done;
+        }
+
+        var lease = await RunLeaseHolder.TryAcquireAsync(runs, run, holder, Visibility, clock, ct).ConfigureAwait(false);
+        if (lease is null)
+        {
+            // Another worker executes it; look again when its lease would lapse, in case that worker died.
+            return QueueOutcome.RetryAfter(Visibility);
+        }
+
+        await using (lease.ConfigureAwait(false))
+        {
+            using var execution = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            lease.KeepAlive(hold, execution);
+            try
+            {
+                var journal = await runs.ReadJournalAsync(run.UserId, run.ThreadId, run.RunId, ct).ConfigureAwait(false);
+                var context = new JournalRunContext(run, activities, runs, journal, lease.EnsureHeldAsync, clock, execution.Token);
+                var status = await new AgentLoop(context).RunAsync(TimeSpan.FromSeconds(options.ApprovalTimeoutSeconds)).ConfigureAwait(false);
+                var statusName = status.ToString();
+                LogRunEnded(logger, run.RunId, statusName, journal.Count);
+                return QueueOutcome.Done;
+            }
+            catch (RunSuspendedException suspended)
+            {
+                await requests.SendAsync(run, suspended.WakeAt - clock.GetUtcNow(), ct).ConfigureAwait(false);
+                LogRunSuspended(logger, run.RunId, suspended.WakeAt);
+                return QueueOutcome.Done;
+            }
+            catch (OperationCanceledException) when (lease.Lost && !ct.IsCancellationRequested)
+            {
+                return QueueOutcome.RetryAfter(Visibility);
+            }
+        }
+    }
+
+    /// <summary>The run failed on every delivery: record it as failed with a problem, so it is not lost.</summary>
+    protected override async Task OnPoisonAsync(QueueMessage message, CancellationToken ct)
+    {
+        var run = JsonSerializer.Deserialize<RunRef>(message.Body, CosmosDatabase.Json);
+        if (run is null)
+        {
+            return;
+        }
+        var problem = new ApiProblem(500, "run_failed_repeatedly", "The run could not be executed",
+            $"The run failed on {message.DequeueCount - 1} attempts and was stopped.");
+        var failed = await runs.UpdateAsync(run.UserId, run.ThreadId, run.RunId, current => current.Status.IsTerminal() ? null : current with
+        {
+            Status = RunStatus.Failed,
+            Error = problem,
+            CompletedAt = clock.GetUtcNow(),
+            Version = long.MaxValue / 2, // later updates of the broken execution must not revive it
+        }, ct).ConfigureAwait(false);
+        if (failed?.Status == RunStatus.Failed)
+        {
+            await log.AppendAsync(run.UserId, run.RunId,
+            [
+                new StoredEvent(RunEventLog.MakeId(int.MaxValue >> 12, 0), RunEventTypes.Error, JsonSerializer.SerializeToElement(problem, CosmosDatabase.Json)),
+                new StoredEvent(RunEventLog.MakeId(int.MaxValue >> 12, 1), RunEventTypes.Done, JsonSerializer.SerializeToElement(new { status = "failed" })),
+            ], clock.GetUtcNow(), ct).ConfigureAwait(false);
+        }
+        await threads.ReleaseAsync(run.UserId, run.ThreadId, run.RunId, ct).ConfigureAwait(false);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} ended {Status} (replayed {Replayed} journal entries)")]
+    private static partial void LogRunEnded(ILogger logger, string runId, string status, int replayed);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} suspended until {WakeAt}")]
+    private static partial void LogRunSuspended(ILogger logger, string runId, DateTimeOffset wakeAt);
+}

@@ -1,0 +1,23 @@
+using Agents.Domain.Runs;
+using Agents.Domain.Usage;
+
+namespace Agents.Application.Runs.Persistence;
+
+/// <summary>
+/// A write for the persistence workers. Exactly one of the payloads is set. A run update too large for a queue
+/// message is stored first and referenced (<see cref="UpdateRef"/>), the claim-check pattern.
+/// </summary>
+public sealed record PersistenceMessage
+{
+    public RunRef? Run { get; init; }
+    public RunUpdate? Update { get; init; }
+    public long? UpdateRef { get; init; }
+    public UsageRecord? Usage { get; init; }
+    public ThreadDeletion? ThreadDeleted { get; init; }
+
+    /// <summary>How often the write was put back because it depended on one not yet applied.</summary>
+    public int Deferrals { get; init; }
+}
+
+/// <summary>A deleted thread whose messages, runs and events are to be removed.</summary>
+public sealed record ThreadDeletion(string UserId, string ThreadId);

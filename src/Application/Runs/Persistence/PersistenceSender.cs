@@ -1,0 +1,44 @@
+using System.Text;
+using System.Text.Json;
+using Agents.Application.Storage.Cosmos;
+using Agents.Application.Storage.Queues;
+using Agents.Domain.Runs;
+using Agents.Domain.Usage;
+
+namespace Agents.Application.Runs.Persistence;
+
+/// <summary>Sends writes to the persistence queue. Events are not sent: they were appended to the event log already.</summary>
+public sealed class PersistenceSender(StorageQueueClient queues, QueueOptions options, CosmosDatabase cosmos)
+{
+    /// <summary>A queue message holds 64 KiB of base64, i.e. 48 KiB of text; keep a margin.</summary>
+    private const int MaxInlineBytes = 40_000;
+
+    private readonly DocumentContainer runs = new(cosmos.Container(Containers.Runs));
+
+    private string Queue => options.QueuePrefix + QueueNames.Persist;
+
+    public async Task SendUpdateAsync(RunRef run, RunUpdate update, CancellationToken ct)
+    {
+        var message = new PersistenceMessage { Run = run, Update = update with { Events = [] } };
+        var json = JsonSerializer.Serialize(message, CosmosDatabase.Json);
+        if (Encoding.UTF8.GetByteCount(json) > MaxInlineBytes)
+        {
+            await runs.UpsertAsync(PartitionKeys.Thread(run.UserId, run.ThreadId), "update",
+                new StoredUpdate(StoredUpdate.IdFor(run.RunId, update.Version), message.Update), ct).ConfigureAwait(false);
+            json = JsonSerializer.Serialize(new PersistenceMessage { Run = run, UpdateRef = update.Version }, CosmosDatabase.Json);
+        }
+        await queues.SendMessageAsync(Queue, json, ct: ct).ConfigureAwait(false);
+    }
+
+    public Task SendUsageAsync(UsageRecord record, CancellationToken ct) =>
+        queues.SendMessageAsync(Queue, JsonSerializer.Serialize(new PersistenceMessage { Usage = record }, CosmosDatabase.Json), ct: ct);
+
+    public Task SendThreadDeletedAsync(string userId, string threadId, CancellationToken ct) =>
+        queues.SendMessageAsync(Queue, JsonSerializer.Serialize(new PersistenceMessage { ThreadDeleted = new ThreadDeletion(userId, threadId) }, CosmosDatabase.Json), ct: ct);
+}
+
+/// <summary>A run update stored aside because it was too large for a queue message.</summary>
+public sealed record StoredUpdate(string Id, RunUpdate Update)
+{
+    public static string IdFor(string runId, long version) => FormattableString.Invariant($"{runId}:update:{version:D6}");
+}

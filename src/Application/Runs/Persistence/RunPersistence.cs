@@ -1,0 +1,124 @@
+using Agents.Application.Conversations;
+using Agents.Application.Storage.Cosmos;
+using Agents.Application.Streaming;
+using Agents.Application.Usage;
+using Agents.Domain.Runs;
+using Microsoft.Extensions.Logging;
+
+namespace Agents.Application.Runs.Persistence;
+
+/// <summary>
+/// Applies persistence messages to Cosmos DB: the one piece of code the local queue worker and the Azure Functions
+/// queue trigger both run. Every write is idempotent, and a run's updates apply strictly in version order, so the
+/// state a client reads is always one the run actually passed through; a terminal status is written only after the
+/// run's messages and usage records are stored (read-your-writes).
+/// </summary>
+public sealed partial class RunPersistence(
+    RunStore runs, ThreadStore threads, MessageStore messages, UsageLedger ledger, RunEventLog events,
+    CosmosDatabase cosmos, ILogger<RunPersistence> logger)
+{
+    private readonly DocumentContainer runDocuments = new(cosmos.Container(Containers.Runs));
+
+    public async Task ApplyAsync(PersistenceMessage message, CancellationToken ct)
+    {
+        if (message.Usage is { } usage)
+        {
+            await ledger.RecordAsync(usage, ct).ConfigureAwait(false);
+        }
+        else if (message.ThreadDeleted is { } deleted)
+        {
+            await DeleteThreadAsync(deleted, ct).ConfigureAwait(false);
+        }
+        else if (message.Run is { } run)
+        {
+            var update = message.Update ?? await LoadStoredUpdateAsync(run, message.UpdateRef, ct).ConfigureAwait(false);
+            if (update is not null)
+            {
+                await ApplyUpdateAsync(run, update, ct).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task ApplyUpdateAsync(RunRef runRef, RunUpdate update, CancellationToken ct)
+    {
+        var stored = await runs.GetAsync(runRef.UserId, runRef.ThreadId, runRef.RunId, ct).ConfigureAwait(false);
+        if (stored is null)
+        {
+            return; // The thread was deleted: nothing to write.
+        }
+        if (stored.Value.Version >= update.Version)
+        {
+            if (update.Status.IsTerminal())
+            {
+                await threads.ReleaseAsync(runRef.UserId, runRef.ThreadId, runRef.RunId, ct).ConfigureAwait(false);
+            }
+            return; // Already applied (a redelivery, or a replayed step).
+        }
+        if (stored.Value.Version < update.Version - 1)
+        {
+            throw new PersistenceNotReadyException($"Run {runRef.RunId} is at version {stored.Value.Version}; update {update.Version} waits for its predecessor.");
+        }
+
+        foreach (var message in update.NewMessages)
+        {
+            await messages.AppendAsync(runRef.UserId, message, ct).ConfigureAwait(false);
+        }
+        if (update.Status.IsTerminal() && update.UsageRecordIds.Count > 0)
+        {
+            var recorded = await ledger.ExistingAsync(runRef.UserId, update.UsageRecordIds, ct).ConfigureAwait(false);
+            if (recorded.Count < update.UsageRecordIds.Distinct().Count())
+            {
+                throw new PersistenceNotReadyException($"Run {runRef.RunId} finished but {update.UsageRecordIds.Count - recorded.Count} usage records are not stored yet.");
+            }
+        }
+
+        var applied = await runs.UpdateAsync(runRef.UserId, runRef.ThreadId, runRef.RunId, current => current.Version >= update.Version ? null : current with
+        {
+            Status = current.Status.IsTerminal() ? current.Status : update.Status,
+            Steps = update.Steps,
+            PendingToolCalls = update.PendingToolCalls,
+            Usage = update.Usage,
+            Error = update.Error ?? current.Error,
+            StartedAt = current.StartedAt ?? update.StartedAt,
+            CompletedAt = update.CompletedAt ?? current.CompletedAt,
+            Version = update.Version,
+        }, ct).ConfigureAwait(false);
+
+        if (update.Status.IsTerminal())
+        {
+            await threads.ReleaseAsync(runRef.UserId, runRef.ThreadId, runRef.RunId, ct).ConfigureAwait(false);
+            var status = applied?.Status.ToString() ?? "deleted";
+            LogFinished(logger, runRef.RunId, status);
+        }
+    }
+
+    private async Task<RunUpdate?> LoadStoredUpdateAsync(RunRef run, long? version, CancellationToken ct)
+    {
+        if (version is null)
+        {
+            return null;
+        }
+        var stored = await runDocuments.ReadAsync<StoredUpdate>(PartitionKeys.Thread(run.UserId, run.ThreadId), StoredUpdate.IdFor(run.RunId, version.Value), ct).ConfigureAwait(false);
+        return stored?.Value.Update;
+    }
+
+    private async Task DeleteThreadAsync(ThreadDeletion deleted, CancellationToken ct)
+    {
+        var count = await messages.DeleteThreadAsync(deleted.UserId, deleted.ThreadId, ct).ConfigureAwait(false);
+        var runIds = await runs.DeleteThreadAsync(deleted.UserId, deleted.ThreadId, ct).ConfigureAwait(false);
+        foreach (var runId in runIds)
+        {
+            await events.DeleteRunAsync(deleted.UserId, runId, ct).ConfigureAwait(false);
+        }
+        LogThreadDeleted(logger, deleted.ThreadId, count, runIds.Count);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} is {Status} and durable")]
+    private static partial void LogFinished(ILogger logger, string runId, string status);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Thread {ThreadId} cleaned up: {Messages} messages, {Runs} runs")]
+    private static partial void LogThreadDeleted(ILogger logger, string threadId, int messages, int runs);
+}
+
+/// <summary>The write depends on another that has not been applied yet; the message is retried shortly.</summary>
+public sealed class PersistenceNotReadyException(string message) : Exception(message);

@@ -1,0 +1,110 @@
+using Agents.Application.Agents;
+using Agents.Application.Conversations;
+using Agents.Application.Models;
+using Agents.Application.Policies;
+using Agents.Application.Runs.Persistence;
+using Agents.Application.Streaming;
+using Agents.Application.Tools;
+using Agents.Domain.Errors;
+using Agents.Domain.Runs;
+using Agents.Domain.Usage;
+
+namespace Agents.Application.Runs;
+
+/// <summary>
+/// The side effects of a run, shared by both engines: the local engine calls them from its journal context, the
+/// Durable orchestrator from its activities. <c>position</c> is the caller's position in the run (journal sequence
+/// or activity counter): event ids derive from it, so a repeated step rewrites its events instead of adding more.
+/// </summary>
+public sealed class RunActivities(
+    RunStore runs, MessageStore messages, AgentStore agents, ToolCatalog tools, ResilientModelClient model,
+    RunEventLog log, RunEventHub hub, PersistenceSender persistence, RunSignals signals, IToolReviewer reviewer, TimeProvider clock)
+{
+    public async Task<RunInput> LoadInputAsync(RunRef run, CancellationToken ct)
+    {
+        var stored = await runs.GetAsync(run.UserId, run.ThreadId, run.RunId, ct).ConfigureAwait(false)
+            ?? throw new RunFailedException(new ApiProblem(404, "run_not_found", "The run no longer exists"));
+        var agent = (await agents.GetVisibleAsync(run.UserId, stored.Value.AgentId, ct).ConfigureAwait(false))?.Value
+            ?? throw new RunFailedException(new ApiProblem(422, "agent_not_found", "The run's agent no longer exists", $"Agent '{stored.Value.AgentId}' was deleted."));
+        var userMessage = await messages.GetAsync(run.UserId, run.ThreadId, stored.Value.UserMessageId!, ct).ConfigureAwait(false)
+            ?? throw new RunFailedException(new ApiProblem(422, "message_not_found", "The run's message no longer exists"));
+        var history = await messages.GetHistoryAsync(run.UserId, run.ThreadId, userMessage.SortKey, ct).ConfigureAwait(false);
+        return new RunInput(stored.Value, agent, history, userMessage, tools.Specs(agent.Tools.Select(t => t.Name)));
+    }
+
+    /// <summary>Streams a model call into the run's event log and records its usage exactly once (deterministic id).</summary>
+    public async Task<ModelTurn> CallModelAsync(RunRef run, RunInput input, ModelCall call, int position, CancellationToken ct)
+    {
+        var writer = new RunEventWriter(log, hub, run.UserId, run.RunId, position, clock);
+        await using var watch = CancellationWatch.Start(signals, runs, run, ct);
+        if (await IsCancelRequestedAsync(run, ct).ConfigureAwait(false))
+        {
+            return new ModelTurn("", [], TokenUsage.Zero, ModelFinish.Cancelled, call.Model);
+        }
+
+        ModelTurn turn;
+        try
+        {
+            turn = await model.StreamAsync(call, text => writer.DeltaAsync(text, ct), watch.Token).ConfigureAwait(false);
+        }
+        catch (ModelCallException e)
+        {
+            await writer.FlushAsync(ct).ConfigureAwait(false);
+            throw new RunFailedException(e.Problem);
+        }
+        await writer.FlushAsync(ct).ConfigureAwait(false);
+        if (ct.IsCancellationRequested)
+        {
+            ct.ThrowIfCancellationRequested(); // the host is stopping: the step is repeated on resume, not recorded
+        }
+
+        var record = new UsageRecord
+        {
+            Id = FormattableString.Invariant($"{run.RunId}:{call.Position}"),
+            UserId = run.UserId,
+            TenantId = run.TenantId,
+            Model = turn.Model,
+            AgentId = input.Agent.Id,
+            RunId = run.RunId,
+            ThreadId = run.ThreadId,
+            Usage = turn.Usage,
+            Partial = turn.Finish == ModelFinish.Cancelled,
+            At = clock.GetUtcNow(),
+        };
+        await persistence.SendUsageAsync(record, ct).ConfigureAwait(false);
+        return turn with { UsageRecordId = record.Id };
+    }
+
+    public Task<ToolReview> ReviewToolCallAsync(RunRef run, RunInput input, ToolInvocation invocation, CancellationToken ct) =>
+        reviewer.ReviewAsync(run, input.Agent, invocation, ct);
+
+    public async Task<ToolResult> CallToolAsync(RunRef run, ToolInvocation invocation, CancellationToken ct)
+    {
+        await using var watch = CancellationWatch.Start(signals, runs, run, ct);
+        try
+        {
+            return await tools.InvokeAsync(invocation, new ToolCallScope(run.UserId, run.TenantId, run.ThreadId, run.RunId, invocation.ToolCallId), watch.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (watch.Token.IsCancellationRequested && !ct.IsCancellationRequested)
+        {
+            return new ToolResult(invocation.ToolCallId, "The run was cancelled while the tool ran.", IsError: true);
+        }
+    }
+
+    /// <summary>Appends the update's events to the run's log, then sends the update to the persistence queue.</summary>
+    public async Task SaveAsync(RunRef run, RunUpdate update, int position, CancellationToken ct)
+    {
+        var writer = new RunEventWriter(log, hub, run.UserId, run.RunId, position, clock);
+        await writer.AppendAsync(update.Events, ct).ConfigureAwait(false);
+        await persistence.SendUpdateAsync(run, update, ct).ConfigureAwait(false);
+    }
+
+    public async Task<bool> IsCancelRequestedAsync(RunRef run, CancellationToken ct) =>
+        (await runs.GetAsync(run.UserId, run.ThreadId, run.RunId, ct).ConfigureAwait(false))?.Value.CancelRequested ?? true;
+
+    public async Task<ApprovalDecision?> GetApprovalAsync(RunRef run, string toolCallId, CancellationToken ct)
+    {
+        var approval = await runs.GetApprovalAsync(run.UserId, run.ThreadId, run.RunId, toolCallId, ct).ConfigureAwait(false);
+        return approval is null ? null : new ApprovalDecision(approval.Approved ? ApprovalOutcome.Approved : ApprovalOutcome.Denied, approval.Reason, approval.DecidedBy);
+    }
+}
