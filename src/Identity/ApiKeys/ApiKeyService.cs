@@ -1,0 +1,142 @@
+using Agents.Domain.Errors;
+using Agents.Domain.Identity;
+using Microsoft.Extensions.Logging;
+
+namespace Agents.Identity.ApiKeys;
+
+/// <summary>
+/// Creates, lists, revokes and validates API keys. A key acts as its owner (the snapshot taken at creation) with
+/// the key's own scopes, which must be a subset of the owner's. Validation reads the store every time: nothing is
+/// cached, so revocation takes effect on the next request.
+/// </summary>
+public sealed partial class ApiKeyService(IApiKeyStore store, TimeProvider time, ILogger<ApiKeyService> logger)
+{
+    public const int MaxKeysPerOwner = 50;
+    public const int MaxNameLength = 100;
+
+    /// <summary>
+    /// Creates a key for <paramref name="owner"/>. Throws <see cref="ApiProblemException"/> (400
+    /// <c>validation_failed</c>, 403 <c>api_key_not_allowed</c>, 409 <c>api_key_limit_reached</c>).
+    /// </summary>
+    public async Task<CreatedApiKey> CreateAsync(
+        Caller owner,
+        string name,
+        IReadOnlyCollection<string> scopes,
+        DateTimeOffset? expiresAt,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+        ArgumentNullException.ThrowIfNull(scopes);
+        if (owner.Kind == CallerKind.ApiKey)
+        {
+            // Otherwise a leaked key could mint fresh keys that outlive its own revocation.
+            throw new ApiProblemException(new ApiProblem(403, "api_key_not_allowed", "Not allowed with an API key",
+                "API keys can only be created by a signed-in user."));
+        }
+
+        name = name?.Trim() ?? "";
+        if (name.Length is 0 or > MaxNameLength)
+        {
+            throw Invalid("name", $"The name must have 1 to {MaxNameLength} characters.");
+        }
+
+        if (scopes.Count == 0)
+        {
+            throw Invalid("scopes", "List at least one scope for the key.");
+        }
+
+        var notHeld = scopes.Where(s => !owner.Scopes.Contains(s, StringComparer.Ordinal)).ToArray();
+        if (notHeld.Length > 0)
+        {
+            throw Invalid("scopes", $"A key can only carry scopes its owner has; not held: {string.Join(' ', notHeld)}.");
+        }
+
+        var now = time.GetUtcNow();
+        if (expiresAt is { } expiry && expiry <= now)
+        {
+            throw Invalid("expiresAt", "The expiry must be in the future.");
+        }
+
+        var existing = await store.ListAsync(owner.UserId, cancellationToken).ConfigureAwait(false);
+        if (existing.Count >= MaxKeysPerOwner)
+        {
+            throw new ApiProblemException(new ApiProblem(409, "api_key_limit_reached", "Too many API keys",
+                $"An owner can have at most {MaxKeysPerOwner} keys; revoke one first."));
+        }
+
+        var (keyId, secret, key) = ApiKeyFormat.Generate();
+        var record = new ApiKeyRecord(
+            keyId, owner.UserId, owner.TenantId, owner.DisplayName, [.. owner.Roles], owner.Tier,
+            name, [.. scopes.Distinct(StringComparer.Ordinal)], ApiKeyFormat.HashSecret(secret), now, expiresAt);
+        await store.CreateAsync(record, cancellationToken).ConfigureAwait(false);
+        LogCreated(keyId, owner.UserId);
+        return new CreatedApiKey(record.ToInfo(), key);
+    }
+
+    /// <summary>The owner's keys, without secrets.</summary>
+    public async Task<IReadOnlyList<ApiKeyInfo>> ListAsync(Caller owner, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+        var keys = await store.ListAsync(owner.UserId, cancellationToken).ConfigureAwait(false);
+        return [.. keys.OrderBy(k => k.CreatedAt).Select(k => k.ToInfo())];
+    }
+
+    /// <summary>Revokes one of the owner's keys at once. False when the owner has no such key (someone else's included).</summary>
+    public async Task<bool> RevokeAsync(Caller owner, string keyId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+        ArgumentNullException.ThrowIfNull(keyId);
+        var revoked = await store.DeleteAsync(owner.UserId, keyId, cancellationToken).ConfigureAwait(false);
+        if (revoked)
+        {
+            LogRevoked(keyId, owner.UserId);
+        }
+
+        return revoked;
+    }
+
+    /// <summary>
+    /// Authenticates a presented key: the owner as <see cref="CallerKind.ApiKey"/> with the key's scopes, or 401
+    /// <c>invalid_token</c> (unknown, wrong secret, revoked or expired).
+    /// </summary>
+    public async Task<AuthenticationOutcome> ValidateAsync(string presentedKey, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(presentedKey);
+        if (!ApiKeyFormat.TryParse(presentedKey, out var keyId, out var secret))
+        {
+            LogRejected("", "Malformed");
+            return AuthenticationOutcome.InvalidToken("The API key is invalid.");
+        }
+
+        var record = await store.FindAsync(keyId, cancellationToken).ConfigureAwait(false);
+        // Unknown id and wrong secret answer alike: the response does not tell which key ids exist.
+        if (record is null || !ApiKeyFormat.SecretMatches(secret, record.SecretHash))
+        {
+            LogRejected(keyId, record is null ? "UnknownKey" : "WrongSecret");
+            return AuthenticationOutcome.InvalidToken("The API key is invalid.");
+        }
+
+        if (record.ExpiresAt is { } expiry && expiry <= time.GetUtcNow())
+        {
+            LogRejected(keyId, "Expired");
+            return AuthenticationOutcome.InvalidToken("The API key has expired.");
+        }
+
+        return AuthenticationOutcome.Success(new Caller(
+            record.OwnerUserId, record.OwnerTenantId, record.OwnerDisplayName, CallerKind.ApiKey,
+            record.OwnerRoles, record.Scopes, record.KeyId, record.OwnerTier));
+    }
+
+    private static ApiProblemException Invalid(string field, string detail) =>
+        new(new ApiProblem(400, "validation_failed", "Invalid API key request", detail,
+            new Dictionary<string, object?> { ["field"] = field }));
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "API key {KeyId} created for {UserId}")]
+    private partial void LogCreated(string keyId, string userId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "API key {KeyId} revoked by {UserId}")]
+    private partial void LogRevoked(string keyId, string userId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "API key {KeyId} rejected: {Reason}")]
+    private partial void LogRejected(string keyId, string reason);
+}

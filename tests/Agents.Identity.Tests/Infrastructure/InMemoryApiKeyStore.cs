@@ -1,0 +1,24 @@
+using System.Collections.Concurrent;
+using Agents.Identity.ApiKeys;
+
+namespace Agents.Identity.Tests.Infrastructure;
+
+/// <summary>Test double with the same owner/look-up semantics as the Cosmos store.</summary>
+public sealed class InMemoryApiKeyStore : IApiKeyStore
+{
+    private readonly ConcurrentDictionary<string, ApiKeyRecord> _keys = new(StringComparer.Ordinal);
+
+    public IReadOnlyCollection<ApiKeyRecord> Stored => [.. _keys.Values];
+
+    public Task CreateAsync(ApiKeyRecord key, CancellationToken cancellationToken) =>
+        _keys.TryAdd(key.KeyId, key) ? Task.CompletedTask : throw new InvalidOperationException("Duplicate key id.");
+
+    public Task<ApiKeyRecord?> FindAsync(string keyId, CancellationToken cancellationToken) =>
+        Task.FromResult(_keys.GetValueOrDefault(keyId));
+
+    public Task<IReadOnlyList<ApiKeyRecord>> ListAsync(string ownerUserId, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<ApiKeyRecord>>([.. _keys.Values.Where(k => k.OwnerUserId == ownerUserId)]);
+
+    public Task<bool> DeleteAsync(string ownerUserId, string keyId, CancellationToken cancellationToken) =>
+        Task.FromResult(_keys.TryGetValue(keyId, out var key) && key.OwnerUserId == ownerUserId && _keys.TryRemove(keyId, out _));
+}
