@@ -1,4 +1,4 @@
-var builder = WebApplication.CreateBuilder(args);
-var app = builder.Build();
-app.MapGet("/api/health/live", () => Results.Ok());
-await app.RunAsync();
+using Agents.ModelSimulator;
+
+// Defaults to http://127.0.0.1:8091; pass --urls to choose another address.
+await SimulatorApp.Build(args).RunAsync().ConfigureAwait(false);

@@ -1,0 +1,166 @@
+using System.Text.Json;
+using Agents.Application.Agents;
+using Agents.Application.Conversations;
+using Agents.Application.Http;
+using Agents.Application.Storage.Cosmos;
+using Agents.Application.Streaming;
+using Agents.Domain.Agents;
+using Agents.Domain.Conversations;
+using Agents.Domain.Errors;
+using Agents.Domain.Identity;
+using Agents.Domain.Runs;
+
+namespace Agents.Application.Runs;
+
+/// <summary>What a client asks for when it starts a run.</summary>
+public sealed record CreateRunRequest(string? Message, string? AgentId = null, ModelParameters? Parameters = null, bool? Stream = null);
+
+/// <summary>A person's decision on a parked tool call.</summary>
+public sealed record ApprovalRequest(string? ToolCallId, bool? Approve, string? Reason = null);
+
+/// <summary>
+/// The API side of runs: accept (validate, claim the thread, store the user's message and the queued run, enqueue),
+/// cancel, approve, wait. The engines do the rest.
+/// </summary>
+public sealed class RunService(
+    ThreadStore threads, MessageStore messages, RunStore runs, AgentStore agents, RunRequests requests,
+    RunSignals signals, RunEventLog log, RequestLimits limits, TimeProvider clock)
+{
+    public async Task<Run> StartAsync(Caller caller, string threadId, CreateRunRequest request, CancellationToken ct)
+    {
+        var errors = new List<FieldError>();
+        if (string.IsNullOrWhiteSpace(request.Message))
+        {
+            errors.Add(new FieldError("message", "is required"));
+        }
+        else if (request.Message.Length > limits.MaxMessageChars)
+        {
+            errors.Add(new FieldError("message", $"must be at most {limits.MaxMessageChars} characters"));
+        }
+        errors.AddRange(request.Parameters?.Validate("parameters") ?? []);
+        if (errors.Count > 0)
+        {
+            throw new ApiProblemException(Problems.Validation(errors));
+        }
+
+        var agentId = request.AgentId ?? AgentDefinition.DefaultAgentId;
+        var agent = await agents.GetVisibleAsync(caller.UserId, agentId, ct).ConfigureAwait(false)
+            ?? throw new ApiProblemException(Problems.Field("agentId", $"names no agent you can use ('{agentId}')"));
+
+        var now = clock.GetUtcNow();
+        var runId = Ids.New("run");
+        var claim = await threads.TryClaimForRunAsync(caller.UserId, threadId, runId, now,
+            async holder => (await runs.GetAsync(caller.UserId, threadId, holder, ct).ConfigureAwait(false))?.Value.Status.IsTerminal() ?? true, ct).ConfigureAwait(false);
+        if (claim.NotFound)
+        {
+            throw new ApiProblemException(Problems.NotFound("thread", threadId));
+        }
+        if (!claim.Success)
+        {
+            throw new ApiProblemException(new ApiProblem(409, "run_active", "The thread already has an active run",
+                "Wait for it to finish or cancel it before starting another.",
+                new Dictionary<string, object?> { ["activeRunId"] = claim.ActiveRunId }));
+        }
+
+        var userMessage = new ChatMessage
+        {
+            Id = Ids.New("msg"),
+            ThreadId = threadId,
+            Role = MessageRole.User,
+            Content = request.Message!,
+            RunId = runId,
+            AgentId = agent.Value.Id,
+            CreatedAt = now,
+            SortKey = ChatMessage.MakeSortKey(now, runId, 0),
+        };
+        var run = new Run
+        {
+            Id = runId,
+            ThreadId = threadId,
+            OwnerId = caller.UserId,
+            TenantId = caller.TenantId,
+            AgentId = agent.Value.Id,
+            Parameters = request.Parameters ?? new ModelParameters(),
+            UserMessageId = userMessage.Id,
+            CreatedAt = now,
+        };
+        await messages.AppendAsync(caller.UserId, userMessage, ct).ConfigureAwait(false);
+        await runs.CreateAsync(run, ct).ConfigureAwait(false);
+        await log.AppendAsync(caller.UserId, runId,
+            [new StoredEvent(RunEventLog.MakeId(0, 0), "run.created", JsonSerializer.SerializeToElement(run, CosmosDatabase.Json))], now, ct).ConfigureAwait(false);
+        await requests.SendAsync(Ref(caller, run), ct: ct).ConfigureAwait(false);
+        return run;
+    }
+
+    public async Task<Run> GetAsync(Caller caller, string threadId, string runId, CancellationToken ct) =>
+        (await runs.GetAsync(caller.UserId, threadId, runId, ct).ConfigureAwait(false))?.Value
+        ?? throw new ApiProblemException(Problems.NotFound("run", runId));
+
+    /// <summary>Polls until the run ends or <paramref name="maxWait"/> passes; returns the latest state.</summary>
+    public async Task<Run> WaitAsync(Caller caller, Run run, TimeSpan maxWait, CancellationToken ct)
+    {
+        var deadline = clock.GetUtcNow() + maxWait;
+        while (!run.Status.IsTerminal() && clock.GetUtcNow() < deadline && !ct.IsCancellationRequested)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(150), ct).ConfigureAwait(false);
+            run = await GetAsync(caller, run.ThreadId, run.Id, ct).ConfigureAwait(false);
+        }
+        return run;
+    }
+
+    public async Task<Run> CancelAsync(Caller caller, string threadId, string runId, CancellationToken ct)
+    {
+        var run = await runs.UpdateAsync(caller.UserId, threadId, runId,
+            current => current.Status.IsTerminal() || current.CancelRequested ? null : current with { CancelRequested = true }, ct).ConfigureAwait(false)
+            ?? throw new ApiProblemException(Problems.NotFound("run", runId));
+        if (!run.Status.IsTerminal())
+        {
+            signals.TryCancel(runId);
+            await requests.SendAsync(Ref(caller, run), ct: ct).ConfigureAwait(false); // wakes a run parked on an approval
+        }
+        return run;
+    }
+
+    public async Task<Run> ApproveAsync(Caller caller, string threadId, string runId, ApprovalRequest request, CancellationToken ct)
+    {
+        var errors = new List<FieldError>();
+        if (string.IsNullOrWhiteSpace(request.ToolCallId))
+        {
+            errors.Add(new FieldError("toolCallId", "is required"));
+        }
+        if (request.Approve is null)
+        {
+            errors.Add(new FieldError("approve", "is required (true or false)"));
+        }
+        if (request.Reason is { Length: > 1000 })
+        {
+            errors.Add(new FieldError("reason", "must be at most 1000 characters"));
+        }
+        if (errors.Count > 0)
+        {
+            throw new ApiProblemException(Problems.Validation(errors));
+        }
+        var run = await GetAsync(caller, threadId, runId, ct).ConfigureAwait(false);
+        if (run.Status != RunStatus.RequiresAction || run.PendingToolCalls.All(p => p.ToolCallId != request.ToolCallId))
+        {
+            throw new ApiProblemException(Problems.Conflict("approval_not_pending", "No such tool call is waiting for approval",
+                $"Tool call '{request.ToolCallId}' of run '{runId}' is not waiting for a decision (the run is {LoopStateNames.Of(run.Status)})."));
+        }
+        var recorded = await runs.TryRecordApprovalAsync(caller.UserId, threadId, new ApprovalRecord(
+            ApprovalRecord.IdFor(runId, request.ToolCallId!), runId, request.ToolCallId!, request.Approve!.Value, request.Reason, caller.UserId, clock.GetUtcNow()), ct).ConfigureAwait(false);
+        if (!recorded)
+        {
+            throw new ApiProblemException(Problems.Conflict("approval_already_decided", "The tool call was already decided", $"Tool call '{request.ToolCallId}' has a decision."));
+        }
+        await requests.SendAsync(Ref(caller, run), ct: ct).ConfigureAwait(false);
+        return run;
+    }
+
+    private static RunRef Ref(Caller caller, Run run) => new(caller.UserId, run.TenantId, run.ThreadId, run.Id);
+}
+
+/// <summary>Status names as the API spells them.</summary>
+public static class LoopStateNames
+{
+    public static string Of(RunStatus status) => JsonNamingPolicy.SnakeCaseLower.ConvertName(status.ToString());
+}
