@@ -1,4 +1,19 @@
+using Agents.Application.Hosting;
+using Agents.Host;
+
+// The portable host: the same handlers, queue workers and run engine as the Azure Functions app, on plain ASP.NET Core.
 var builder = WebApplication.CreateBuilder(args);
+builder.AddHostDefaults();
+builder.Services.AddAgentsApplication(builder.Configuration);
+if (builder.Configuration.GetValue("Runs:EngineEnabled", true))
+{
+    builder.Services.AddLocalRunEngine();
+}
+
 var app = builder.Build();
-app.MapGet("/api/health/live", () => Results.Ok());
+app.UseAgentsErrorHandling();
+app.UseCors();
+app.MapAgentsApi();
+app.MapOpenApi("/api/openapi/{documentName}.json");
+app.MapWebApp();
 await app.RunAsync();

@@ -32,7 +32,7 @@ public sealed partial class ToolCatalog
         this.logger = logger;
         var factoryOptions = new AIFunctionFactoryOptions
         {
-            SerializerOptions = new JsonSerializerOptions(JsonSerializerDefaults.Web),
+            SerializerOptions = new JsonSerializerOptions(JsonSerializerDefaults.Web) { TypeInfoResolver = new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver() },
             ConfigureParameterBinding = p => p.ParameterType == typeof(ToolCallScope)
                 ? new AIFunctionFactoryOptions.ParameterBindingOptions { ExcludeFromSchema = true, BindParameter = (_, args) => args.Context![ScopeKey] }
                 : default,

@@ -1,0 +1,84 @@
+using System.Diagnostics;
+using Agents.Application.Models;
+using Agents.Application.Storage.Cosmos;
+using Agents.Application.Storage.Queues;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Agents.Application.Api;
+
+public sealed record DependencyState(string Status, long DurationMs, string? Error = null);
+
+public sealed record ReadinessReport(string Status, IReadOnlyDictionary<string, DependencyState> Checks);
+
+/// <summary>
+/// Liveness (the process answers) and readiness (Cosmos DB, the queues and the model endpoint each answer within a
+/// short timeout). Anonymous: they reveal no data, only each dependency's state.
+/// </summary>
+public static class HealthApi
+{
+    private static readonly TimeSpan CheckTimeout = TimeSpan.FromSeconds(3);
+
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        var health = app.MapGroup("/api/health").WithTags("Health");
+        health.MapGet("/live", () => TypedResults.Ok(new { status = "live" })).WithName("Live");
+        health.MapGet("/ready", Ready).WithName("Ready");
+    }
+
+    private static async Task<IResult> Ready(CosmosDatabase cosmos, RunRequestsProbe queues, ModelProbe model, CancellationToken ct)
+    {
+        var checks = await Task.WhenAll(
+            Check("cosmos", c => cosmos.Client.GetDatabase(cosmos.DatabaseName).ReadAsync(cancellationToken: c), ct),
+            Check("queues", queues.ProbeAsync, ct),
+            Check("model", model.ProbeAsync, ct));
+        var report = new ReadinessReport(checks.All(c => c.State.Status == "up") ? "ready" : "not_ready", checks.ToDictionary(c => c.Name, c => c.State));
+        return report.Status == "ready" ? TypedResults.Ok(report) : TypedResults.Json(report, statusCode: StatusCodes.Status503ServiceUnavailable);
+    }
+
+    private static async Task<(string Name, DependencyState State)> Check(string name, Func<CancellationToken, Task> probe, CancellationToken ct)
+    {
+        var started = Stopwatch.GetTimestamp();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(CheckTimeout);
+        try
+        {
+            await probe(timeout.Token).WaitAsync(timeout.Token).ConfigureAwait(false);
+            return (name, new DependencyState("up", (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds));
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            var error = e is OperationCanceledException ? $"no answer within {CheckTimeout.TotalSeconds:0} s" : e.GetType().Name;
+            return (name, new DependencyState("down", (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds, error));
+        }
+    }
+}
+
+/// <summary>Readiness probe of the queue service: the run-requests queue answers.</summary>
+public sealed class RunRequestsProbe(StorageQueueClient client, QueueOptions options)
+{
+    public Task ProbeAsync(CancellationToken ct) => client.GetApproximateCountAsync(options.QueuePrefix + QueueNames.RunRequests, ct);
+}
+
+/// <summary>Readiness probe of the model endpoint: its model list answers.</summary>
+public sealed class ModelProbe(IHttpClientFactory http, ModelOptions options)
+{
+    public const string HttpClientName = "model";
+
+    public async Task ProbeAsync(CancellationToken ct)
+    {
+        using var client = http.CreateClient(HttpClientName);
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(options.Endpoint!.AbsoluteUri.TrimEnd('/') + "/models"));
+        if (!options.UseEntraId && !string.IsNullOrEmpty(options.ApiKey))
+        {
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", options.ApiKey);
+        }
+        using var response = await client.SendAsync(request, ct).ConfigureAwait(false);
+        // Any answer below 500 shows the endpoint is up (with Entra auth the probe itself may get 401).
+        if ((int)response.StatusCode >= 500)
+        {
+            throw new HttpRequestException($"The model endpoint answered {(int)response.StatusCode}.");
+        }
+    }
+}

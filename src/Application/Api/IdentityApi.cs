@@ -1,0 +1,49 @@
+using Agents.Application.Http;
+using Agents.Domain.Errors;
+using Agents.Domain.Identity;
+using Agents.Identity.ApiKeys;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Agents.Application.Api;
+
+public sealed record CreateApiKeyRequest(string? Name, DateTimeOffset? ExpiresAt = null, IReadOnlyList<string>? Scopes = null);
+
+/// <summary>Who the caller is, and their API keys.</summary>
+public static class IdentityApi
+{
+    public static void Map(RouteGroupBuilder api)
+    {
+        api.MapGet("/me", Me).WithTags("Identity").WithName("GetMe");
+        var keys = api.MapGroup("/api-keys").WithTags("Identity");
+        keys.MapGet("/", ListKeys).WithName("ListApiKeys");
+        keys.MapPost("/", CreateKey).WithName("CreateApiKey");
+        keys.MapDelete("/{keyId}", RevokeKey).WithName("RevokeApiKey");
+    }
+
+    private static Microsoft.AspNetCore.Http.HttpResults.Ok<MeResponse> Me(HttpContext http) => TypedResults.Ok(MeResponse.From(http.Caller()));
+
+    private static async Task<IResult> ListKeys(HttpContext http, ApiKeyService keys) =>
+        TypedResults.Ok(new ListResponse<ApiKeyInfo>(await keys.ListAsync(http.Caller(), http.RequestAborted), null));
+
+    private static async Task<IResult> CreateKey(HttpContext http, ApiKeyService keys)
+    {
+        var request = await RequestJson.ReadAsync<CreateApiKeyRequest>(http.Request, http.RequestAborted);
+        var caller = http.Caller();
+        var created = await keys.CreateAsync(caller, request.Name ?? "", request.Scopes ?? caller.Scopes, request.ExpiresAt, http.RequestAborted);
+        return TypedResults.Created($"{http.Request.PathBase}{http.Request.Path.Value?.TrimEnd('/')}/{created.Info.KeyId}", created);
+    }
+
+    private static async Task<IResult> RevokeKey(HttpContext http, ApiKeyService keys, string keyId) =>
+        await keys.RevokeAsync(http.Caller(), keyId, http.RequestAborted)
+            ? TypedResults.NoContent()
+            : throw new ApiProblemException(Problems.NotFound("api_key", keyId));
+}
+
+/// <summary>The caller as <c>GET /api/v1/me</c> shows it.</summary>
+public sealed record MeResponse(string UserId, string TenantId, string DisplayName, string Kind, IReadOnlyList<string> Roles, IReadOnlyList<string> Scopes, string Tier, string? ApiKeyId)
+{
+    public static MeResponse From(Caller caller) => new(
+        caller.UserId, caller.TenantId, caller.DisplayName, caller.Kind.ToString().ToLowerInvariant(), caller.Roles, caller.Scopes, caller.Tier ?? "standard", caller.ApiKeyId);
+}

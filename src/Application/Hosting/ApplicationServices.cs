@@ -1,0 +1,124 @@
+using System.ComponentModel.DataAnnotations;
+using Agents.Application.Agents;
+using Agents.Application.Api;
+using Agents.Application.Conversations;
+using Agents.Application.Http;
+using Agents.Application.Models;
+using Agents.Application.Policies;
+using Agents.Application.Runs;
+using Agents.Application.Runs.Local;
+using Agents.Application.Runs.Persistence;
+using Agents.Application.Storage.Cosmos;
+using Agents.Application.Storage.Queues;
+using Agents.Application.Streaming;
+using Agents.Application.Tools;
+using Agents.Application.Usage;
+using Agents.Identity;
+using Azure.Core;
+using Azure.Identity;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Agents.Application.Hosting;
+
+/// <summary>
+/// Service registration shared by the portable host and the Azure Functions app: options (validated at start-up,
+/// naming the bad setting), stores, clients, the agent loop's activities, identity. The engines are added apart.
+/// </summary>
+public static class ApplicationServices
+{
+    public static IServiceCollection AddAgentsApplication(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddValidatedOptions<CosmosOptions>(CosmosOptions.Section);
+        services.AddValidatedOptions<QueueOptions>(QueueOptions.Section, o => o.ConnectionString is not null || o.QueueServiceUri is not null,
+            "Set Storage:ConnectionString (Azurite or keys) or Storage:QueueServiceUri (managed identity).");
+        services.AddValidatedOptions<ModelOptions>(ModelOptions.Section, o => o.UseEntraId || o.Endpoint?.IsLoopback == true || !string.IsNullOrEmpty(o.ApiKey),
+            "Set Model:ApiKey, or Model:UseEntraId=true for Azure OpenAI with a managed identity.");
+        services.AddValidatedOptions<RunEngineOptions>(RunEngineOptions.Section);
+        services.AddValidatedOptions<StreamingOptions>(StreamingOptions.Section);
+        services.AddValidatedOptions<RequestLimits>(RequestLimits.Section);
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<TokenCredential>(_ => new DefaultAzureCredential());
+        services.AddHttpClient(ModelProbe.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan);
+
+        services.AddSingleton(sp => new CosmosDatabase(sp.GetRequiredService<CosmosOptions>(), Credential(sp, string.IsNullOrEmpty(sp.GetRequiredService<CosmosOptions>().Key))));
+        services.AddSingleton(sp => new StorageQueueClient(
+            sp.GetRequiredService<IHttpClientFactory>().CreateClient("queues"),
+            QueueEndpoint.From(sp.GetRequiredService<QueueOptions>(), Credential(sp, sp.GetRequiredService<QueueOptions>().ConnectionString is null))));
+        services.AddSingleton(sp => new ModelClient(
+            sp.GetRequiredService<ModelOptions>(), Credential(sp, sp.GetRequiredService<ModelOptions>().UseEntraId),
+            sp.GetRequiredService<IHttpClientFactory>().CreateClient(ModelProbe.HttpClientName)));
+        services.AddSingleton<ResilientModelClient>();
+
+        services.AddSingleton<ThreadStore>();
+        services.AddSingleton<MessageStore>();
+        services.AddSingleton<RunStore>();
+        services.AddSingleton<AgentStore>();
+        services.AddSingleton<UsageLedger>();
+        services.AddSingleton(sp => new AgentDefaults(sp.GetRequiredService<ModelOptions>().Deployment));
+        services.AddSingleton<RunEventHub>();
+        services.AddSingleton<RunEventLog>();
+        services.AddSingleton<RunEventStreamer>();
+        services.AddSingleton<RunRequests>();
+        services.AddSingleton<PersistenceSender>();
+        services.AddSingleton<RunPersistence>();
+        services.AddSingleton<RunSignals>();
+        services.AddSingleton<RunActivities>();
+        services.AddSingleton<RunService>();
+        services.AddSingleton<RunRequestsProbe>();
+        services.AddSingleton<ModelProbe>();
+        services.TryAddSingleton<IToolReviewer, AllowAllReviewer>();
+
+        services.AddSingleton<IToolProvider, BuiltInTools>();
+        services.AddSingleton<ToolCatalog>();
+
+        services.AddAgentsIdentity(configuration);
+        services.AddCosmosApiKeyStore(sp => sp.GetRequiredService<CosmosDatabase>().Container(Containers.ApiKeys));
+
+        services.AddHostedService<StoreInitializer>();
+        return services;
+    }
+
+    /// <summary>The portable host's engine: the run engine, the persistence worker and the event retention sweep.</summary>
+    public static IServiceCollection AddLocalRunEngine(this IServiceCollection services)
+    {
+        services.AddHostedService<LocalRunEngine>();
+        services.AddHostedService<PersistenceWorker>();
+        services.AddHostedService<EventRetentionWorker>();
+        return services;
+    }
+
+    private static TokenCredential? Credential(IServiceProvider sp, bool needed) => needed ? sp.GetRequiredService<TokenCredential>() : null;
+
+    /// <summary>Binds a section, validates data annotations (and an optional rule) at start-up, and registers the value.</summary>
+    private static void AddValidatedOptions<T>(this IServiceCollection services, string section, Func<T, bool>? rule = null, string? ruleMessage = null)
+        where T : class
+    {
+        var builder = services.AddOptions<T>().BindConfiguration(section).ValidateOnStart();
+        if (rule is not null)
+        {
+            builder.Validate(rule, ruleMessage!);
+        }
+        services.AddSingleton<IValidateOptions<T>>(new SectionValidator<T>(section));
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<T>>().Value);
+    }
+
+    private static bool Validate<T>(T options, string section, out List<string> errors)
+    {
+        var results = new List<ValidationResult>();
+        Validator.TryValidateObject(options!, new ValidationContext(options!), results, validateAllProperties: true);
+        errors = results.Select(r => $"{section}:{string.Join(",", r.MemberNames)}: {r.ErrorMessage}").ToList();
+        return errors.Count == 0;
+    }
+
+    /// <summary>Reports each invalid setting by its configuration path, e.g. "Cosmos:Endpoint: The Endpoint field is required.".</summary>
+    private sealed class SectionValidator<T>(string section) : IValidateOptions<T> where T : class
+    {
+        public ValidateOptionsResult Validate(string? name, T options) =>
+            ApplicationServices.Validate(options, section, out var errors) ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}

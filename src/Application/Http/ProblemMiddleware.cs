@@ -1,0 +1,73 @@
+using System.Net;
+using Agents.Application.Storage.Cosmos;
+using Agents.Application.Storage.Queues;
+using Agents.Domain.Errors;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Azure.Cosmos;
+using Microsoft.Extensions.Logging;
+
+namespace Agents.Application.Http;
+
+/// <summary>
+/// The one place exceptions become responses: an <see cref="ApiProblemException"/> its problem, bad requests a 400 or
+/// 413, an unreachable dependency a 503, anything else a 500 without details (logged with the trace id). Also
+/// refuses a declared body over the limit before it is read, and tags every request with a correlation id.
+/// </summary>
+public sealed partial class ProblemMiddleware(RequestDelegate next, RequestLimits limits, ILogger<ProblemMiddleware> logger)
+{
+    public const string CorrelationHeader = "x-correlation-id";
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var correlationId = CorrelationId(context);
+        context.Response.Headers[CorrelationHeader] = correlationId;
+        using var scope = logger.BeginScope(new Dictionary<string, object> { ["CorrelationId"] = correlationId, ["Path"] = context.Request.Path.Value ?? "" });
+        if (context.Request.ContentLength > limits.MaxBodyBytes)
+        {
+            await ProblemWriter.WriteAsync(context, Problems.BodyTooLarge(limits.MaxBodyBytes)).ConfigureAwait(false);
+            return;
+        }
+        try
+        {
+            await next(context).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away; there is nobody to answer.
+        }
+        catch (Exception e) when (!context.Response.HasStarted)
+        {
+            var problem = Translate(e);
+            if (problem.Status >= 500)
+            {
+                LogFailure(logger, e, context.Request.Method, context.Request.Path.Value ?? "", problem.Code);
+            }
+            context.Response.Clear();
+            context.Response.Headers[CorrelationHeader] = correlationId;
+            await ProblemWriter.WriteAsync(context, problem).ConfigureAwait(false);
+        }
+    }
+
+    private ApiProblem Translate(Exception e) => e switch
+    {
+        ApiProblemException p => p.Problem,
+        InvalidCursorException => Problems.InvalidCursor(),
+        BadHttpRequestException { StatusCode: 413 } => Problems.BodyTooLarge(limits.MaxBodyBytes),
+        BadHttpRequestException b => new ApiProblem(400, "bad_request", "The request is not valid", b.Message),
+        CosmosException { StatusCode: HttpStatusCode.PreconditionFailed } => Problems.Conflict("concurrent_update", "Someone else changed it first", "Read it again and retry."),
+        CosmosException { StatusCode: HttpStatusCode.TooManyRequests or HttpStatusCode.ServiceUnavailable or HttpStatusCode.RequestTimeout } => Problems.Unavailable("The database"),
+        HttpRequestException or QueueServiceException => Problems.Unavailable("A storage service"),
+        _ => Problems.Unexpected(),
+    };
+
+    private static string CorrelationId(HttpContext context)
+    {
+        var given = context.Request.Headers[CorrelationHeader].FirstOrDefault();
+        return given is { Length: > 0 and <= 64 } && given.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')
+            ? given
+            : System.Diagnostics.Activity.Current?.TraceId.ToString() ?? context.TraceIdentifier;
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Method} {Path} failed with {Code}")]
+    private static partial void LogFailure(ILogger logger, Exception e, string method, string path, string code);
+}

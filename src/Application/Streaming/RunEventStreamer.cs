@@ -1,0 +1,147 @@
+using System.Text;
+using System.Text.Json;
+using Agents.Application.Http;
+using Agents.Application.Storage.Cosmos;
+using Agents.Domain.Errors;
+using Agents.Domain.Runs;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace Agents.Application.Streaming;
+
+/// <summary>
+/// Serves a run's events as Server-Sent Events from the durable log: everything after the client's last event id,
+/// then live events as they come (in-process at once, otherwise by polling the log with back-off), heartbeats as
+/// SSE comments, and the end of the stream after the <c>done</c> event. Written by hand rather than with
+/// <c>TypedResults.ServerSentEvents</c>, whose items cannot express comments (the heartbeats).
+/// A client that disconnects stops only its stream, never the run.
+/// </summary>
+public sealed class RunEventStreamer(RunEventLog log, RunEventHub hub, StreamingOptions options)
+{
+    public async Task StreamAsync(HttpContext http, string ownerId, string runId, long afterId)
+    {
+        var ct = http.RequestAborted;
+        var response = http.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "text/event-stream; charset=utf-8";
+        response.Headers.CacheControl = "no-cache, no-transform";
+        response.Headers["X-Accel-Buffering"] = "no";
+        http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+
+        using var live = hub.Subscribe(ownerId, runId);
+        var last = afterId;
+        try
+        {
+            await WriteAsync(response, $"retry: {options.RetryMilliseconds}\n\n", ct).ConfigureAwait(false);
+            if (await WriteNewAsync(response, await log.ReadAfterAsync(ownerId, runId, last, ct).ConfigureAwait(false)).ConfigureAwait(false))
+            {
+                return;
+            }
+
+            var poll = TimeSpan.FromMilliseconds(options.PollMinMilliseconds);
+            var nextPoll = DateTimeOffset.UtcNow + poll;
+            var nextHeartbeat = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(options.HeartbeatSeconds);
+            while (!ct.IsCancellationRequested)
+            {
+                var wakeAt = nextPoll < nextHeartbeat ? nextPoll : nextHeartbeat;
+                using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                wait.CancelAfter(Max(wakeAt - DateTimeOffset.UtcNow, TimeSpan.Zero));
+                var batch = new List<StoredEvent>();
+                try
+                {
+                    if (await live.Reader.WaitToReadAsync(wait.Token).ConfigureAwait(false))
+                    {
+                        while (live.Reader.TryRead(out var e))
+                        {
+                            batch.Add(e);
+                        }
+                    }
+                }
+                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                {
+                }
+
+                if (batch.Count > 0 && await WriteNewAsync(response, batch).ConfigureAwait(false))
+                {
+                    return;
+                }
+                var now = DateTimeOffset.UtcNow;
+                if (now >= nextPoll)
+                {
+                    var found = await log.ReadAfterAsync(ownerId, runId, last, ct).ConfigureAwait(false);
+                    if (await WriteNewAsync(response, found).ConfigureAwait(false))
+                    {
+                        return;
+                    }
+                    // Back off while nothing new arrives through the log; start fast again when it does.
+                    poll = found.Count > 0 ? TimeSpan.FromMilliseconds(options.PollMinMilliseconds) : Min(poll * 2, TimeSpan.FromMilliseconds(options.PollMaxMilliseconds));
+                    nextPoll = now + poll;
+                }
+                if (now >= nextHeartbeat)
+                {
+                    await WriteAsync(response, ": keep-alive\n\n", ct).ConfigureAwait(false);
+                    nextHeartbeat = now + TimeSpan.FromSeconds(options.HeartbeatSeconds);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // The client went away; the run goes on.
+        }
+
+        // Writes the events the client has not seen yet, in order; true after the final event.
+        async Task<bool> WriteNewAsync(HttpResponse r, IReadOnlyList<StoredEvent> events)
+        {
+            var done = false;
+            var text = new StringBuilder();
+            foreach (var e in events.Where(e => e.Id > last).OrderBy(e => e.Id))
+            {
+                Format(text, e, http);
+                last = e.Id;
+                if (e.Type == RunEventTypes.Done)
+                {
+                    done = true;
+                    break;
+                }
+            }
+            if (text.Length > 0)
+            {
+                await WriteAsync(r, text.ToString(), ct).ConfigureAwait(false);
+            }
+            return done;
+        }
+    }
+
+    /// <summary>The run's events after <paramref name="lastEventId"/>: from the Last-Event-ID header, else the query.</summary>
+    public static long ResumePoint(HttpRequest request)
+    {
+        var value = request.Headers["Last-Event-ID"].FirstOrDefault() ?? request.Query["lastEventId"].FirstOrDefault();
+        if (string.IsNullOrEmpty(value))
+        {
+            return -1;
+        }
+        return long.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id)
+            ? id
+            : throw new ApiProblemException(Problems.Field("Last-Event-ID", "must be an event id received from this stream"));
+    }
+
+    private static void Format(StringBuilder text, StoredEvent e, HttpContext http)
+    {
+        var data = e.Type == RunEventTypes.Error && e.Data.Deserialize<ApiProblem>(CosmosDatabase.Json) is { } problem
+            ? JsonSerializer.Serialize(ProblemWriter.ToProblemDetails(problem, http), RequestJson.Options)
+            : JsonSerializer.Serialize(e.Data); // compact: one data line per event
+        text.Append("id: ").Append(e.Id).Append('\n')
+            .Append("event: ").Append(e.Type).Append('\n')
+            .Append("data: ").Append(data).Append("\n\n");
+    }
+
+    private static async Task WriteAsync(HttpResponse response, string text, CancellationToken ct)
+    {
+        await response.WriteAsync(text, ct).ConfigureAwait(false);
+        await response.Body.FlushAsync(ct).ConfigureAwait(false);
+    }
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+}

@@ -1,0 +1,40 @@
+using Microsoft.Extensions.FileProviders;
+
+namespace Agents.Host;
+
+/// <summary>
+/// Serves the chat app (src/Web's build) and its runtime configuration, so one build runs in every environment.
+/// </summary>
+internal static class WebApp
+{
+    public static void MapWebApp(this WebApplication app)
+    {
+        var section = app.Configuration.GetSection("WebApp");
+        app.MapGet("/config.json", (HttpContext http) => Results.Json(new
+        {
+            apiBaseUrl = section["ApiBaseUrl"] ?? $"{http.Request.Scheme}://{http.Request.Host}/api",
+            auth = new
+            {
+                authority = section["Authority"],
+                clientId = section["ClientId"],
+                scopes = section.GetSection("Scopes").Get<string[]>() ?? [],
+                redirectPath = "/auth/callback",
+            },
+        })).ExcludeFromDescription();
+
+        var root = section["Root"];
+        if (string.IsNullOrEmpty(root) || !Directory.Exists(Path.GetFullPath(root, app.Environment.ContentRootPath)))
+        {
+            return; // API only: no build of the app next to this host.
+        }
+        var files = new PhysicalFileProvider(Path.GetFullPath(root, app.Environment.ContentRootPath));
+        app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
+        app.UseStaticFiles(new StaticFileOptions { FileProvider = files });
+        // Client-side routes (e.g. /auth/callback) get the app; /api stays the API's, with its own 404s.
+        app.MapFallback("{*path:regex(^(?!api/).*$)}", async http =>
+        {
+            http.Response.ContentType = "text/html; charset=utf-8";
+            await http.Response.SendFileAsync(files.GetFileInfo("index.html"));
+        });
+    }
+}
