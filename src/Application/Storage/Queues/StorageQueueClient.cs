@@ -66,12 +66,16 @@ public sealed class StorageQueueClient(HttpClient http, QueueEndpoint endpoint)
         return message with { PopReceipt = receipt, NextVisibleOn = next };
     }
 
-    /// <summary>Deletes a received message. A message already gone (its receipt expired and someone else took it) is not an error.</summary>
+    /// <summary>
+    /// Deletes a received message. A message already gone, or received again by someone else since (its pop receipt
+    /// no longer matches), is not an error: it returns false.
+    /// </summary>
     public async Task<bool> DeleteMessageAsync(string queue, QueueMessage message, CancellationToken ct = default)
     {
         var query = "popreceipt=" + Uri.EscapeDataString(message.PopReceipt);
         using var response = await SendAsync(HttpMethod.Delete, $"{queue}/messages/{message.MessageId}", query, null, ct).ConfigureAwait(false);
-        if (response.StatusCode is HttpStatusCode.NotFound)
+        if (response.StatusCode is HttpStatusCode.NotFound
+            || (response.StatusCode is HttpStatusCode.BadRequest && (await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false)).Contains("PopReceiptMismatch", StringComparison.Ordinal)))
         {
             return false;
         }

@@ -1,0 +1,23 @@
+# ./dev test: every test, against a private local stack on free ports; exits non-zero on any failure.
+DIR="$(mktemp -d "${TMPDIR:-/tmp}/agents-test.XXXXXX")"
+trap 'stop_started "$DIR"; rm -rf "$DIR"' EXIT
+install_node_packages "$ROOT/local"
+install_chromium
+build_dotnet Debug
+build_web
+log "starting a private stack on free ports"
+start_stack "$DIR" free
+SIM_PORT="$(free_port)"
+start_bg "$DIR" simulator dotnet "$ROOT/src/ModelSimulator/bin/Debug/net10.0/Agents.ModelSimulator.dll" --urls "http://127.0.0.1:$SIM_PORT"
+wait_http "http://127.0.0.1:$SIM_PORT/health" 60
+export AGENTS_TEST_ENV_FILE="$DIR/stack.env"
+export AGENTS_TEST_MODEL_ENDPOINT="http://127.0.0.1:$SIM_PORT/v1/"
+export AGENTS_TEST_WEB_ROOT="$ROOT/src/Web/dist"
+status=0
+if [ -f "$ROOT/src/Web/package.json" ]; then
+  log "chat app unit tests"
+  (cd "$ROOT/src/Web" && npm test --silent) || status=1
+fi
+log "dotnet test"
+dotnet test "$ROOT/Agents.Local.slnf" --no-build -nologo -v quiet "$@" || status=1
+exit $status

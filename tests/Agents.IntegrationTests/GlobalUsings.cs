@@ -1,0 +1,3 @@
+global using Agents.IntegrationTests.Infrastructure;
+global using Shouldly;
+global using Xunit;
