@@ -43,7 +43,7 @@ public sealed class HostProcess : IAsyncDisposable
     public static async Task<HostProcess> StartAsync(HostSettings settings, int? port = null)
     {
         var stack = StackEnvironment.Current;
-        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Parent!.Name; // bin/<Configuration>/net10.0
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name; // bin/<Configuration>/net10.0
         var dll = Path.Combine(StackEnvironment.RepositoryRoot, "src", "Host", "bin", configuration, "net10.0", "Agents.Host.dll");
         var address = new Uri($"http://127.0.0.1:{port ?? FreePort()}");
         var info = new ProcessStartInfo("dotnet", [dll, "--urls", address.ToString().TrimEnd('/')])
