@@ -1,0 +1,141 @@
+using System.Net;
+
+namespace Agents.IntegrationTests;
+
+/// <summary>Threads, messages and agents through the HTTP API: CRUD, cursor paging, validation.</summary>
+public sealed class ThreadsTests(HostFixture fixture) : IClassFixture<HostFixture>
+{
+    private Api Alice => fixture.Alice;
+
+    [Fact]
+    public async Task Threads_ListNewestFirst_WithCursorPaging_AndBoundedLimit()
+    {
+        using var fresh = new Api(fixture.Host.CreateClient(await LocalTokens.AccessTokenAsync("bob")));
+        var created = new List<string>();
+        for (var i = 0; i < 5; i++)
+        {
+            created.Add(await fresh.CreateThreadAsync($"paging {i}"));
+        }
+
+        var seen = new List<string>();
+        string? cursor = null;
+        var pages = 0;
+        do
+        {
+            var page = await fresh.GetAsync($"/api/v1/threads?limit=2{(cursor is null ? "" : "&cursor=" + cursor)}");
+            page.Status.ShouldBe(HttpStatusCode.OK);
+            seen.AddRange(page.Body!["data"]!.AsArray().Select(t => t!["id"]!.GetValue<string>()));
+            cursor = page.Body["nextCursor"]?.GetValue<string>();
+            pages++;
+        }
+        while (cursor is not null && pages < 10);
+
+        seen.Where(created.Contains).ShouldBe(Enumerable.Reverse(created).ToList());
+        (await fresh.GetAsync("/api/v1/threads?limit=1000")).Code.ShouldBe("validation_failed");
+        (await fresh.GetAsync("/api/v1/threads?limit=0")).Status.ShouldBe(HttpStatusCode.BadRequest);
+        (await fresh.GetAsync("/api/v1/threads?cursor=not-a-cursor")).Code.ShouldBe("invalid_cursor");
+    }
+
+    [Fact]
+    public async Task Thread_RenameAndDelete_DeleteMakesItAndItsMessagesInvisible()
+    {
+        var thread = await Alice.CreateThreadAsync("before");
+        var renamed = await Alice.PatchAsync($"/api/v1/threads/{thread}", new { title = "after" });
+        renamed.Status.ShouldBe(HttpStatusCode.OK);
+        renamed.Text("title").ShouldBe("after");
+        (await Alice.GetAsync($"/api/v1/threads/{thread}")).Text("title").ShouldBe("after");
+        (await Alice.PatchAsync($"/api/v1/threads/{thread}", new { title = new string('x', 500) })).Code.ShouldBe("validation_failed");
+
+        await Alice.PostAsync($"/api/v1/threads/{thread}/runs?wait=true", new { message = "hello" });
+        (await Alice.DeleteAsync($"/api/v1/threads/{thread}")).Status.ShouldBe(HttpStatusCode.NoContent);
+        (await Alice.GetAsync($"/api/v1/threads/{thread}")).Status.ShouldBe(HttpStatusCode.NotFound);
+        (await Alice.GetAsync($"/api/v1/threads/{thread}/messages")).Status.ShouldBe(HttpStatusCode.NotFound);
+        (await Alice.DeleteAsync($"/api/v1/threads/{thread}")).Code.ShouldBe("thread_not_found");
+    }
+
+    [Fact]
+    public async Task Messages_PageInBothOrders_AndAreAppendOnly()
+    {
+        var thread = await Alice.CreateThreadAsync();
+        for (var i = 0; i < 3; i++)
+        {
+            (await Alice.PostAsync($"/api/v1/threads/{thread}/runs?wait=true", new { message = $"turn {i} [[sim reply=\"answer {i}\"]]" }))
+                .Status.ShouldBe(HttpStatusCode.Created);
+        }
+        var ascending = await Alice.GetAsync($"/api/v1/threads/{thread}/messages?limit=4&order=asc");
+        ascending.Body!["data"]!.AsArray().Select(m => m!["content"]!.GetValue<string>())
+            .ShouldBe(["turn 0 [[sim reply=\"answer 0\"]]", "answer 0", "turn 1 [[sim reply=\"answer 1\"]]", "answer 1"]);
+        var rest = await Alice.GetAsync($"/api/v1/threads/{thread}/messages?limit=4&order=asc&cursor={ascending.Body["nextCursor"]!.GetValue<string>()}");
+        rest.Body!["data"]!.AsArray().Select(m => m!["content"]!.GetValue<string>()).ShouldBe(["turn 2 [[sim reply=\"answer 2\"]]", "answer 2"]);
+
+        var newest = await Alice.GetAsync($"/api/v1/threads/{thread}/messages?limit=1&order=desc");
+        newest.Body!["data"]![0]!["content"]!.GetValue<string>().ShouldBe("answer 2");
+        (await Alice.GetAsync($"/api/v1/threads/{thread}/messages?order=sideways")).Code.ShouldBe("validation_failed");
+    }
+
+    [Fact]
+    public async Task Agents_DefaultExists_PrivateAgentCrud_AndItsParametersValidated()
+    {
+        var list = await Alice.GetAsync("/api/v1/agents");
+        list.Body!["data"]!.AsArray().ShouldContain(a => a!["id"]!.GetValue<string>() == "default");
+
+        var created = await Alice.PostAsync("/api/v1/agents", new
+        {
+            name = "Math tutor",
+            instructions = "Explain step by step.",
+            defaults = new { temperature = 0.2, maxTokens = 200 },
+            tools = new[] { new { name = "calculator", approval = "never" } },
+            maxSteps = 3,
+        });
+        created.Status.ShouldBe(HttpStatusCode.Created);
+        var id = created.Text("id");
+        created.Text("ownerId").ShouldNotBe("shared");
+
+        var replaced = await Alice.PutAsync($"/api/v1/agents/{id}", new { name = "Math coach", tools = new[] { new { name = "calculator", approval = "always" } } });
+        replaced.Status.ShouldBe(HttpStatusCode.OK);
+        replaced.Body!["tools"]![0]!["approval"]!.GetValue<string>().ShouldBe("always");
+
+        var thread = await Alice.CreateThreadAsync();
+        var run = await Alice.PostAsync($"/api/v1/threads/{thread}/runs?wait=true", new { message = "hi", agentId = id });
+        run.Body!["agentId"]!.GetValue<string>().ShouldBe(id);
+
+        var bad = await Alice.PostAsync("/api/v1/agents", new { name = "", tools = new[] { new { name = "rm_rf", approval = "never" } }, defaults = new { topP = 2 } });
+        bad.Status.ShouldBe(HttpStatusCode.BadRequest);
+        bad.Body!["errors"]!.AsObject().Select(e => e.Key).Order().ShouldBe(["defaults.top_p", "name", "tools[0].name"]);
+
+        (await Alice.DeleteAsync($"/api/v1/agents/{id}")).Status.ShouldBe(HttpStatusCode.NoContent);
+        (await Alice.GetAsync($"/api/v1/agents/{id}")).Status.ShouldBe(HttpStatusCode.NotFound);
+        (await Alice.DeleteAsync("/api/v1/agents/default")).Code.ShouldBe("agent_protected");
+    }
+
+    [Fact]
+    public async Task SharedAgents_OnlyAdminsManageThem()
+    {
+        (await fixture.Bob.PostAsync("/api/v1/agents", new { name = "x", shared = true })).Status.ShouldBe(HttpStatusCode.Forbidden);
+        (await fixture.Bob.PutAsync("/api/v1/agents/default", new { name = "mine now" })).Status.ShouldBe(HttpStatusCode.Forbidden);
+        var shared = await Alice.PostAsync("/api/v1/agents", new { name = "Team agent", shared = true });
+        shared.Status.ShouldBe(HttpStatusCode.Created);
+        shared.Text("ownerId").ShouldBe("shared");
+        (await fixture.Bob.GetAsync($"/api/v1/agents/{shared.Text("id")}")).Status.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task ErrorsAreProblemDetails_ForUnknownRoutes_BadMethods_WrongMediaType_AndOversizedBodies()
+    {
+        var unknown = await Alice.GetAsync("/api/v1/nothing-here");
+        unknown.Status.ShouldBe(HttpStatusCode.NotFound);
+        unknown.Raw.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
+
+        var text = await Alice.PostAsync("/api/v1/threads", new StringContent("title=x", System.Text.Encoding.UTF8, "text/plain"));
+        text.Status.ShouldBe(HttpStatusCode.UnsupportedMediaType);
+
+        var huge = await Alice.PostAsync("/api/v1/threads", new StringContent($"{{\"title\":\"{new string('x', 2_000_000)}\"}}", System.Text.Encoding.UTF8, "application/json"));
+        huge.Status.ShouldBe(HttpStatusCode.RequestEntityTooLarge);
+        huge.Code.ShouldBe("body_too_large");
+        huge.Body!["limit"]!.GetValue<long>().ShouldBe(1024 * 1024);
+
+        var unknownField = await Alice.PostAsync("/api/v1/threads", new { title = "x", color = "red" });
+        unknownField.Code.ShouldBe("malformed_json");
+        unknownField.Body!["detail"]!.GetValue<string>().ShouldContain("color");
+    }
+}
