@@ -34,13 +34,13 @@ public static class AgentsApi
         agents.MapDelete("/{agentId}", Delete).WithName("DeleteAgent");
     }
 
-    private static async Task<IResult> List(HttpContext http, AgentStore agents) =>
+    public static async Task<IResult> List(HttpContext http, AgentStore agents) =>
         TypedResults.Ok(new ListResponse<AgentDefinition>(await agents.ListVisibleAsync(http.Caller().UserId, http.RequestAborted), null));
 
-    private static async Task<IResult> Get(HttpContext http, AgentStore agents, string agentId) =>
+    public static async Task<IResult> Get(HttpContext http, AgentStore agents, string agentId) =>
         TypedResults.Ok((await Require(agents, http, agentId)).Value);
 
-    private static async Task<IResult> Create(HttpContext http, AgentStore agents, ToolCatalog tools, AgentDefaults defaults, TimeProvider clock)
+    public static async Task<IResult> Create(HttpContext http, AgentStore agents, ToolCatalog tools, AgentDefaults defaults, TimeProvider clock)
     {
         var request = await RequestJson.ReadAsync<AgentRequest>(http.Request, http.RequestAborted);
         var caller = http.Caller();
@@ -51,7 +51,7 @@ public static class AgentsApi
         return TypedResults.Created($"{http.Request.PathBase}{http.Request.Path.Value?.TrimEnd('/')}/{agent.Id}", agent);
     }
 
-    private static async Task<IResult> Replace(HttpContext http, AgentStore agents, ToolCatalog tools, AgentDefaults defaults, TimeProvider clock, string agentId)
+    public static async Task<IResult> Replace(HttpContext http, AgentStore agents, ToolCatalog tools, AgentDefaults defaults, TimeProvider clock, string agentId)
     {
         var request = await RequestJson.ReadAsync<AgentRequest>(http.Request, http.RequestAborted);
         var stored = await RequireWritable(agents, http, agentId);
@@ -60,7 +60,7 @@ public static class AgentsApi
         return TypedResults.Ok(agent);
     }
 
-    private static async Task<IResult> Delete(HttpContext http, AgentStore agents, string agentId)
+    public static async Task<IResult> Delete(HttpContext http, AgentStore agents, string agentId)
     {
         var stored = await RequireWritable(agents, http, agentId);
         if (stored.Value.Id == AgentDefinition.DefaultAgentId)

@@ -27,7 +27,7 @@ public static class HealthApi
         health.MapGet("/ready", Ready).WithName("Ready");
     }
 
-    private static async Task<IResult> Ready(CosmosDatabase cosmos, RunRequestsProbe queues, ModelProbe model, CancellationToken ct)
+    public static async Task<IResult> Ready(CosmosDatabase cosmos, RunRequestsProbe queues, ModelProbe model, CancellationToken ct)
     {
         var checks = await Task.WhenAll(
             Check("cosmos", c => cosmos.Client.GetDatabase(cosmos.DatabaseName).ReadAsync(cancellationToken: c), ct),

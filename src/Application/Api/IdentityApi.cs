@@ -1,4 +1,5 @@
 using Agents.Application.Http;
+using Agents.Application.Limits;
 using Agents.Domain.Errors;
 using Agents.Domain.Identity;
 using Agents.Identity.ApiKeys;
@@ -22,12 +23,19 @@ public static class IdentityApi
         keys.MapDelete("/{keyId}", RevokeKey).WithName("RevokeApiKey");
     }
 
-    private static Microsoft.AspNetCore.Http.HttpResults.Ok<MeResponse> Me(HttpContext http) => TypedResults.Ok(MeResponse.From(http.Caller()));
+    /// <summary>The caller, their tier, and their limits with what remains of each token budget.</summary>
+    public static async Task<IResult> Me(HttpContext http, TierResolver tiers, TokenBudgets budgets)
+    {
+        var caller = http.Caller();
+        var tier = await tiers.ResolveAsync(caller, http.RequestAborted);
+        var limits = await budgets.DescribeAsync(caller.UserId, tier, http.RequestAborted);
+        return TypedResults.Ok(MeResponse.From(caller) with { Tier = tier.Name, Limits = limits });
+    }
 
-    private static async Task<IResult> ListKeys(HttpContext http, ApiKeyService keys) =>
+    public static async Task<IResult> ListKeys(HttpContext http, ApiKeyService keys) =>
         TypedResults.Ok(new ListResponse<ApiKeyInfo>(await keys.ListAsync(http.Caller(), http.RequestAborted), null));
 
-    private static async Task<IResult> CreateKey(HttpContext http, ApiKeyService keys)
+    public static async Task<IResult> CreateKey(HttpContext http, ApiKeyService keys)
     {
         var request = await RequestJson.ReadAsync<CreateApiKeyRequest>(http.Request, http.RequestAborted);
         var caller = http.Caller();
@@ -35,14 +43,14 @@ public static class IdentityApi
         return TypedResults.Created($"{http.Request.PathBase}{http.Request.Path.Value?.TrimEnd('/')}/{created.Info.KeyId}", created);
     }
 
-    private static async Task<IResult> RevokeKey(HttpContext http, ApiKeyService keys, string keyId) =>
+    public static async Task<IResult> RevokeKey(HttpContext http, ApiKeyService keys, string keyId) =>
         await keys.RevokeAsync(http.Caller(), keyId, http.RequestAborted)
             ? TypedResults.NoContent()
             : throw new ApiProblemException(Problems.NotFound("api_key", keyId));
 }
 
 /// <summary>The caller as <c>GET /api/v1/me</c> shows it.</summary>
-public sealed record MeResponse(string UserId, string TenantId, string DisplayName, string Kind, IReadOnlyList<string> Roles, IReadOnlyList<string> Scopes, string Tier, string? ApiKeyId)
+public sealed record MeResponse(string UserId, string TenantId, string DisplayName, string Kind, IReadOnlyList<string> Roles, IReadOnlyList<string> Scopes, string Tier, string? ApiKeyId, LimitsView? Limits = null)
 {
     public static MeResponse From(Caller caller) => new(
         caller.UserId, caller.TenantId, caller.DisplayName, caller.Kind.ToString().ToLowerInvariant(), caller.Roles, caller.Scopes, caller.Tier ?? "standard", caller.ApiKeyId);

@@ -1,4 +1,5 @@
 using Agents.Application.Http;
+using Agents.Application.Limits;
 using Agents.Application.Runs;
 using Agents.Application.Streaming;
 using Agents.Domain.Runs;
@@ -14,14 +15,14 @@ public static class RunsApi
     public static void Map(RouteGroupBuilder api)
     {
         var runs = api.MapGroup("/threads/{threadId}/runs").WithTags("Runs");
-        runs.MapPost("/", Create).WithName("CreateRun");
+        runs.MapPost("/", Create).WithName("CreateRun").WithRateLimit(RateLimitPolicy.Costly);
         runs.MapGet("/{runId}", Get).WithName("GetRun");
         runs.MapPost("/{runId}/cancel", Cancel).WithName("CancelRun");
         runs.MapPost("/{runId}/approvals", Approve).WithName("ApproveToolCall");
         runs.MapGet("/{runId}/events", Events).WithName("StreamRunEvents");
     }
 
-    private static async Task<IResult> Create(
+    public static async Task<IResult> Create(
         HttpContext http, RunService service, RunEventStreamer streamer, RunEngineOptions options, string threadId, bool? wait)
     {
         var request = await RequestJson.ReadAsync<CreateRunRequest>(http.Request, http.RequestAborted);
@@ -47,19 +48,19 @@ public static class RunsApi
         return TypedResults.Accepted(location, run);
     }
 
-    private static async Task<IResult> Get(HttpContext http, RunService service, string threadId, string runId) =>
+    public static async Task<IResult> Get(HttpContext http, RunService service, string threadId, string runId) =>
         TypedResults.Ok(await service.GetAsync(http.Caller(), threadId, runId, http.RequestAborted));
 
-    private static async Task<IResult> Cancel(HttpContext http, RunService service, string threadId, string runId) =>
+    public static async Task<IResult> Cancel(HttpContext http, RunService service, string threadId, string runId) =>
         TypedResults.Accepted((string?)null, await service.CancelAsync(http.Caller(), threadId, runId, http.RequestAborted));
 
-    private static async Task<IResult> Approve(HttpContext http, RunService service, string threadId, string runId)
+    public static async Task<IResult> Approve(HttpContext http, RunService service, string threadId, string runId)
     {
         var request = await RequestJson.ReadAsync<ApprovalRequest>(http.Request, http.RequestAborted);
         return TypedResults.Accepted((string?)null, await service.ApproveAsync(http.Caller(), threadId, runId, request, http.RequestAborted));
     }
 
-    private static async Task<IResult> Events(HttpContext http, RunService service, RunEventStreamer streamer, string threadId, string runId)
+    public static async Task<IResult> Events(HttpContext http, RunService service, RunEventStreamer streamer, string threadId, string runId)
     {
         var caller = http.Caller();
         var afterId = RunEventStreamer.ResumePoint(http.Request);

@@ -31,13 +31,13 @@ public static class ThreadsApi
         threads.MapGet("/{threadId}/messages", ListMessages).WithName("ListMessages");
     }
 
-    private static async Task<Ok<ListResponse<ChatThread>>> List(HttpContext http, ThreadStore threads, RequestLimits limits, int? limit, string? cursor)
+    public static async Task<Ok<ListResponse<ChatThread>>> List(HttpContext http, ThreadStore threads, RequestLimits limits, int? limit, string? cursor)
     {
         var page = await threads.ListAsync(http.Caller().UserId, Paging.Limit(limit, 20, limits), cursor, http.RequestAborted);
         return TypedResults.Ok(new ListResponse<ChatThread>(page.Items, page.NextCursor));
     }
 
-    private static async Task<Created<ChatThread>> Create(HttpContext http, ThreadStore threads, RequestLimits limits, TimeProvider clock)
+    public static async Task<Created<ChatThread>> Create(HttpContext http, ThreadStore threads, RequestLimits limits, TimeProvider clock)
     {
         var request = http.Request.ContentLength is 0 or null && !http.Request.HasJsonContentType()
             ? new CreateThreadRequest()
@@ -57,10 +57,10 @@ public static class ThreadsApi
         return TypedResults.Created($"{http.Request.PathBase}{http.Request.Path.Value?.TrimEnd('/')}/{thread.Id}", thread);
     }
 
-    private static async Task<Ok<ChatThread>> Get(HttpContext http, ThreadStore threads, string threadId) =>
+    public static async Task<Ok<ChatThread>> Get(HttpContext http, ThreadStore threads, string threadId) =>
         TypedResults.Ok((await Require(threads, http, threadId)).Value);
 
-    private static async Task<Ok<ChatThread>> Update(HttpContext http, ThreadStore threads, RequestLimits limits, TimeProvider clock, string threadId)
+    public static async Task<Ok<ChatThread>> Update(HttpContext http, ThreadStore threads, RequestLimits limits, TimeProvider clock, string threadId)
     {
         var request = await RequestJson.ReadAsync<UpdateThreadRequest>(http.Request, http.RequestAborted);
         Validate(request.Title, request.Metadata, limits);
@@ -76,7 +76,7 @@ public static class ThreadsApi
     }
 
     /// <summary>Deletes the thread at once (it 404s from now on); its messages, runs and events go in the background.</summary>
-    private static async Task<NoContent> Delete(HttpContext http, ThreadStore threads, PersistenceSender persistence, string threadId)
+    public static async Task<NoContent> Delete(HttpContext http, ThreadStore threads, PersistenceSender persistence, string threadId)
     {
         var caller = http.Caller();
         if (!await threads.DeleteAsync(caller.UserId, threadId, http.RequestAborted))
@@ -87,7 +87,7 @@ public static class ThreadsApi
         return TypedResults.NoContent();
     }
 
-    private static async Task<Ok<ListResponse<ChatMessage>>> ListMessages(
+    public static async Task<Ok<ListResponse<ChatMessage>>> ListMessages(
         HttpContext http, ThreadStore threads, MessageStore messages, RequestLimits limits, string threadId, int? limit, string? cursor, string? order)
     {
         var ascending = order?.ToLowerInvariant() switch

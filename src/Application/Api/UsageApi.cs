@@ -23,7 +23,7 @@ public static class UsageApi
     public static void Map(RouteGroupBuilder api) =>
         api.MapGet("/usage", Get).WithTags("Usage").WithName("GetUsage");
 
-    private static async Task<IResult> Get(HttpContext http, UsageLedger ledger, TimeProvider clock, string? from, string? to, string? groupBy)
+    public static async Task<IResult> Get(HttpContext http, UsageLedger ledger, TimeProvider clock, string? from, string? to, string? groupBy)
     {
         var (start, end) = Range(from, to, clock.GetUtcNow());
         var key = KeyFor(groupBy);

@@ -1,12 +1,16 @@
 using Agents.Application.Api;
 using Agents.Application.Http;
+using Agents.Application.Limits;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 
 namespace Agents.Application.Hosting;
 
-/// <summary>The route table of the API. Everything under /api/v1 requires a caller; health does not.</summary>
+/// <summary>
+/// The route table of the API. Everything under /api/v1 requires a caller and is rate limited (costly routes are marked
+/// with <c>.WithRateLimit(RateLimitPolicy.Costly)</c>); /api/v1/admin also requires the admin role. Health is open.
+/// </summary>
 public static class ApiRoutes
 {
     public const string Prefix = "/api/v1";
@@ -14,12 +18,14 @@ public static class ApiRoutes
     public static IEndpointRouteBuilder MapAgentsApi(this IEndpointRouteBuilder app)
     {
         HealthApi.Map(app);
-        var api = app.MapGroup(Prefix).AddEndpointFilter(CallerAuthentication.Filter);
+        var api = app.MapGroup(Prefix).AddEndpointFilter(CallerAuthentication.Filter).AddEndpointFilter(RateLimiting.Filter);
         IdentityApi.Map(api);
         AgentsApi.Map(api);
         ThreadsApi.Map(api);
         RunsApi.Map(api);
         UsageApi.Map(api);
+        var admin = api.MapGroup("/admin").AddEndpointFilter(CallerAuthentication.RequireAdmin).WithTags("Admin");
+        AdminApi.Map(admin);
         return app;
     }
 

@@ -3,6 +3,7 @@ using Agents.Application.Agents;
 using Agents.Application.Api;
 using Agents.Application.Conversations;
 using Agents.Application.Http;
+using Agents.Application.Limits;
 using Agents.Application.Models;
 using Agents.Application.Policies;
 using Agents.Application.Runs;
@@ -40,6 +41,7 @@ public static class ApplicationServices
         services.AddValidatedOptions<RunEngineOptions>(RunEngineOptions.Section);
         services.AddValidatedOptions<StreamingOptions>(StreamingOptions.Section);
         services.AddValidatedOptions<RequestLimits>(RequestLimits.Section);
+        services.AddValidatedOptions<LimitsOptions>(LimitsOptions.Section);
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<TokenCredential>(_ => new DefaultAzureCredential());
@@ -67,6 +69,7 @@ public static class ApplicationServices
         services.AddSingleton<PersistenceSender>();
         services.AddSingleton<RunPersistence>();
         services.AddSingleton<RunSignals>();
+        services.AddAgentsLimits();
         services.AddSingleton<RunActivities>();
         services.AddSingleton<RunService>();
         services.AddSingleton<RunRequestsProbe>();

@@ -12,12 +12,16 @@ namespace Agents.Application.Http;
 /// The one place exceptions become responses: an <see cref="ApiProblemException"/> its problem, bad requests a 400 or
 /// 413, an unreachable dependency a 503, anything else a 500 without details (logged with the trace id). Also
 /// refuses a declared body over the limit before it is read, and tags every request with a correlation id.
+/// The Azure Functions app runs the same <see cref="HandleAsync"/> from its worker middleware.
 /// </summary>
 public sealed partial class ProblemMiddleware(RequestDelegate next, RequestLimits limits, ILogger<ProblemMiddleware> logger)
 {
     public const string CorrelationHeader = "x-correlation-id";
 
-    public async Task InvokeAsync(HttpContext context)
+    public Task InvokeAsync(HttpContext context) => HandleAsync(context, limits, logger, () => next(context));
+
+    /// <summary>Runs <paramref name="next"/> with the correlation id, the body limit and exception-to-problem translation.</summary>
+    public static async Task HandleAsync(HttpContext context, RequestLimits limits, ILogger logger, Func<Task> next)
     {
         var correlationId = CorrelationId(context);
         context.Response.Headers[CorrelationHeader] = correlationId;
@@ -29,7 +33,7 @@ public sealed partial class ProblemMiddleware(RequestDelegate next, RequestLimit
         }
         try
         {
-            await next(context).ConfigureAwait(false);
+            await next().ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
@@ -37,7 +41,7 @@ public sealed partial class ProblemMiddleware(RequestDelegate next, RequestLimit
         }
         catch (Exception e) when (!context.Response.HasStarted)
         {
-            var problem = Translate(e);
+            var problem = Translate(e, limits);
             if (problem.Status >= 500)
             {
                 LogFailure(logger, e, context.Request.Method, context.Request.Path.Value ?? "", problem.Code);
@@ -48,7 +52,7 @@ public sealed partial class ProblemMiddleware(RequestDelegate next, RequestLimit
         }
     }
 
-    private ApiProblem Translate(Exception e) => e switch
+    private static ApiProblem Translate(Exception e, RequestLimits limits) => e switch
     {
         ApiProblemException p => p.Problem,
         InvalidCursorException => Problems.InvalidCursor(),

@@ -1,8 +1,11 @@
+using System.Text.Json;
 using Agents.Application.Agents;
 using Agents.Application.Conversations;
+using Agents.Application.Limits;
 using Agents.Application.Models;
 using Agents.Application.Policies;
 using Agents.Application.Runs.Persistence;
+using Agents.Application.Storage.Cosmos;
 using Agents.Application.Streaming;
 using Agents.Application.Tools;
 using Agents.Domain.Errors;
@@ -16,9 +19,10 @@ namespace Agents.Application.Runs;
 /// Durable orchestrator from its activities. <c>position</c> is the caller's position in the run (journal sequence
 /// or activity counter): event ids derive from it, so a repeated step rewrites its events instead of adding more.
 /// </summary>
-public sealed class RunActivities(
+public sealed partial class RunActivities(
     RunStore runs, MessageStore messages, AgentStore agents, ToolCatalog tools, ResilientModelClient model,
-    RunEventLog log, RunEventHub hub, PersistenceSender persistence, RunSignals signals, IToolReviewer reviewer, TimeProvider clock)
+    RunEventLog log, RunEventHub hub, PersistenceSender persistence, RunSignals signals, IToolReviewer reviewer, TimeProvider clock,
+    ThreadStore threads, Microsoft.Extensions.Logging.ILogger<RunActivities> logger, TokenBudgets budgets)
 {
     public async Task<RunInput> LoadInputAsync(RunRef run, CancellationToken ct)
     {
@@ -41,6 +45,12 @@ public sealed class RunActivities(
         {
             return new ModelTurn("", [], TokenUsage.Zero, ModelFinish.Cancelled, call.Model);
         }
+        var usageId = FormattableString.Invariant($"{run.RunId}:{call.Position}");
+        var reservation = await budgets.ReserveAsync(run.UserId, input.Agent.Id, usageId, budgets.Estimate(call), ct).ConfigureAwait(false);
+        if (reservation.Refusal is { } refused)
+        {
+            throw new RunFailedException(refused); // the run fails here; the output of earlier steps is kept
+        }
 
         ModelTurn turn;
         try
@@ -49,6 +59,7 @@ public sealed class RunActivities(
         }
         catch (ModelCallException e)
         {
+            await budgets.ReleaseAsync(reservation, ct).ConfigureAwait(false);
             await writer.FlushAsync(ct).ConfigureAwait(false);
             throw new RunFailedException(e.Problem);
         }
@@ -60,7 +71,7 @@ public sealed class RunActivities(
 
         var record = new UsageRecord
         {
-            Id = FormattableString.Invariant($"{run.RunId}:{call.Position}"),
+            Id = usageId,
             UserId = run.UserId,
             TenantId = run.TenantId,
             Model = turn.Model,
@@ -71,7 +82,9 @@ public sealed class RunActivities(
             Partial = turn.Finish == ModelFinish.Cancelled,
             At = clock.GetUtcNow(),
         };
+        record = await budgets.SettleAsync(reservation, record, ct).ConfigureAwait(false); // a replay gets the usage counted first
         await persistence.SendUsageAsync(record, ct).ConfigureAwait(false);
+        LogModelCall(logger, call.Position, run.RunId, turn.Usage.InputTokens, turn.Usage.OutputTokens);
         return turn with { UsageRecordId = record.Id };
     }
 
@@ -94,17 +107,51 @@ public sealed class RunActivities(
     /// <summary>Appends the update's events to the run's log, then sends the update to the persistence queue.</summary>
     public async Task SaveAsync(RunRef run, RunUpdate update, int position, CancellationToken ct)
     {
+        // The final `done` event is held back: the persistence worker appends it once the run's end is durable, so a
+        // client that reads the messages after `done` finds them (read-your-writes, for streams too).
         var writer = new RunEventWriter(log, hub, run.UserId, run.RunId, position, clock);
-        await writer.AppendAsync(update.Events, ct).ConfigureAwait(false);
+        await writer.AppendAsync(update.Events.Where(e => e.Type != RunEventTypes.Done), ct).ConfigureAwait(false);
         await persistence.SendUpdateAsync(run, update, ct).ConfigureAwait(false);
     }
 
     public async Task<bool> IsCancelRequestedAsync(RunRef run, CancellationToken ct) =>
         (await runs.GetAsync(run.UserId, run.ThreadId, run.RunId, ct).ConfigureAwait(false))?.Value.CancelRequested ?? true;
 
+    /// <summary>The problem of a run that failed on every attempt (queue deliveries or activity retries).</summary>
+    public static ApiProblem FailedRepeatedly(int attempts) => new(500, "run_failed_repeatedly", "The run could not be executed",
+        FormattableString.Invariant($"The run failed on {attempts} attempts and was stopped."));
+
+    /// <summary>
+    /// Records a run that could not be executed as failed with <paramref name="problem"/>, so it is not lost: its stream
+    /// ends with an error and done event, and its thread is released. Later updates of the broken execution are ignored.
+    /// </summary>
+    public async Task MarkFailedAsync(RunRef run, ApiProblem problem, CancellationToken ct)
+    {
+        var failed = await runs.UpdateAsync(run.UserId, run.ThreadId, run.RunId, current => current.Status.IsTerminal() ? null : current with
+        {
+            Status = RunStatus.Failed,
+            Error = problem,
+            CompletedAt = clock.GetUtcNow(),
+            Version = long.MaxValue / 2, // later updates of the broken execution must not revive it
+        }, ct).ConfigureAwait(false);
+        if (failed?.Status == RunStatus.Failed)
+        {
+            await log.AppendAsync(run.UserId, run.RunId,
+            [
+                new StoredEvent(RunEventLog.MakeId(RunEventLog.FinalPosition, 0), RunEventTypes.Error, JsonSerializer.SerializeToElement(problem, CosmosDatabase.Json)),
+                new StoredEvent(RunEventLog.MakeId(RunEventLog.FinalPosition, 1), RunEventTypes.Done, JsonSerializer.SerializeToElement(new { status = "failed" })),
+            ], clock.GetUtcNow(), ct).ConfigureAwait(false);
+        }
+        await threads.ReleaseAsync(run.UserId, run.ThreadId, run.RunId, ct).ConfigureAwait(false);
+    }
+
     public async Task<ApprovalDecision?> GetApprovalAsync(RunRef run, string toolCallId, CancellationToken ct)
     {
         var approval = await runs.GetApprovalAsync(run.UserId, run.ThreadId, run.RunId, toolCallId, ct).ConfigureAwait(false);
         return approval is null ? null : new ApprovalDecision(approval.Approved ? ApprovalOutcome.Approved : ApprovalOutcome.Denied, approval.Reason, approval.DecidedBy);
     }
+
+    [Microsoft.Extensions.Logging.LoggerMessage(Level = Microsoft.Extensions.Logging.LogLevel.Information,
+        Message = "Model call {Position} of run {RunId} finished: {InputTokens} in, {OutputTokens} out")]
+    private static partial void LogModelCall(Microsoft.Extensions.Logging.ILogger logger, int position, string runId, int inputTokens, int outputTokens);
 }

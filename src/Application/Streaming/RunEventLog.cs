@@ -20,6 +20,12 @@ public sealed class RunEventLog(CosmosDatabase cosmos, RunEventHub hub)
 
     public static long MakeId(int position, int index) => ((long)position << 20) | (uint)index;
 
+    /// <summary>
+    /// The position of the events written when a run's end is durable (the final <c>done</c>, and the error of a run
+    /// that failed on every delivery): after every position a run can reach, so they always come last.
+    /// </summary>
+    public const int FinalPosition = int.MaxValue >> 12;
+
     /// <summary>Appends a batch and, unless the writer already did, publishes it to in-process subscribers.</summary>
     public async Task AppendAsync(string ownerId, string runId, IReadOnlyList<StoredEvent> batch, DateTimeOffset now, CancellationToken ct, bool publish = true)
     {

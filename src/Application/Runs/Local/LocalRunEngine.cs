@@ -1,9 +1,6 @@
 using System.Text.Json;
-using Agents.Application.Conversations;
 using Agents.Application.Storage.Cosmos;
 using Agents.Application.Storage.Queues;
-using Agents.Application.Streaming;
-using Agents.Domain.Errors;
 using Agents.Domain.Runs;
 using Microsoft.Extensions.Logging;
 
@@ -16,8 +13,8 @@ namespace Agents.Application.Runs.Local;
 /// journal. A suspended run (waiting for an approval) frees its worker and is re-queued to wake at its deadline.
 /// </summary>
 public sealed partial class LocalRunEngine(
-    RunRequests requests, QueueOptions queueOptions, RunEngineOptions options, RunStore runs, ThreadStore threads,
-    RunActivities activities, RunEventLog log, TimeProvider clock, ILogger<LocalRunEngine> logger)
+    RunRequests requests, QueueOptions queueOptions, RunEngineOptions options, RunStore runs,
+    RunActivities activities, TimeProvider clock, ILogger<LocalRunEngine> logger)
     : QueueWorker(requests.Client, queueOptions, logger)
 {
     private readonly string holder = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
@@ -76,28 +73,10 @@ public sealed partial class LocalRunEngine(
     protected override async Task OnPoisonAsync(QueueMessage message, CancellationToken ct)
     {
         var run = JsonSerializer.Deserialize<RunRef>(message.Body, CosmosDatabase.Json);
-        if (run is null)
+        if (run is not null)
         {
-            return;
+            await activities.MarkFailedAsync(run, RunActivities.FailedRepeatedly(message.DequeueCount - 1), ct).ConfigureAwait(false);
         }
-        var problem = new ApiProblem(500, "run_failed_repeatedly", "The run could not be executed",
-            $"The run failed on {message.DequeueCount - 1} attempts and was stopped.");
-        var failed = await runs.UpdateAsync(run.UserId, run.ThreadId, run.RunId, current => current.Status.IsTerminal() ? null : current with
-        {
-            Status = RunStatus.Failed,
-            Error = problem,
-            CompletedAt = clock.GetUtcNow(),
-            Version = long.MaxValue / 2, // later updates of the broken execution must not revive it
-        }, ct).ConfigureAwait(false);
-        if (failed?.Status == RunStatus.Failed)
-        {
-            await log.AppendAsync(run.UserId, run.RunId,
-            [
-                new StoredEvent(RunEventLog.MakeId(int.MaxValue >> 12, 0), RunEventTypes.Error, JsonSerializer.SerializeToElement(problem, CosmosDatabase.Json)),
-                new StoredEvent(RunEventLog.MakeId(int.MaxValue >> 12, 1), RunEventTypes.Done, JsonSerializer.SerializeToElement(new { status = "failed" })),
-            ], clock.GetUtcNow(), ct).ConfigureAwait(false);
-        }
-        await threads.ReleaseAsync(run.UserId, run.ThreadId, run.RunId, ct).ConfigureAwait(false);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} ended {Status} (replayed {Replayed} journal entries)")]

@@ -19,7 +19,8 @@ public sealed class PersistenceSender(StorageQueueClient queues, QueueOptions op
 
     public async Task SendUpdateAsync(RunRef run, RunUpdate update, CancellationToken ct)
     {
-        var message = new PersistenceMessage { Run = run, Update = update with { Events = [] } };
+        // Only the final event travels with the update (see RunPersistence); the others are in the log already.
+        var message = new PersistenceMessage { Run = run, Update = update with { Events = update.Events.Where(e => e.Type == RunEventTypes.Done).ToList() } };
         var json = JsonSerializer.Serialize(message, CosmosDatabase.Json);
         if (Encoding.UTF8.GetByteCount(json) > MaxInlineBytes)
         {
@@ -29,6 +30,10 @@ public sealed class PersistenceSender(StorageQueueClient queues, QueueOptions op
         }
         await queues.SendMessageAsync(Queue, json, ct: ct).ConfigureAwait(false);
     }
+
+    /// <summary>Puts a write back as a new message, visible in a second, because it waits for a predecessor (waiting is not failing).</summary>
+    public Task DeferAsync(PersistenceMessage message, CancellationToken ct) =>
+        queues.SendMessageAsync(Queue, JsonSerializer.Serialize(message with { Deferrals = message.Deferrals + 1 }, CosmosDatabase.Json), TimeSpan.FromSeconds(1), ct);
 
     public Task SendUsageAsync(UsageRecord record, CancellationToken ct) =>
         queues.SendMessageAsync(Queue, JsonSerializer.Serialize(new PersistenceMessage { Usage = record }, CosmosDatabase.Json), ct: ct);

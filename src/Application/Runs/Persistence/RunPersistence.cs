@@ -15,9 +15,28 @@ namespace Agents.Application.Runs.Persistence;
 /// </summary>
 public sealed partial class RunPersistence(
     RunStore runs, ThreadStore threads, MessageStore messages, UsageLedger ledger, RunEventLog events,
-    CosmosDatabase cosmos, ILogger<RunPersistence> logger)
+    CosmosDatabase cosmos, PersistenceSender sender, TimeProvider clock, ILogger<RunPersistence> logger)
 {
+    /// <summary>About two minutes of waiting for a predecessor before the write counts as failing.</summary>
+    public const int MaxDeferrals = 240;
+
     private readonly DocumentContainer runDocuments = new(cosmos.Container(Containers.Runs));
+
+    /// <summary>
+    /// What a queue consumer calls (the local worker and the Functions trigger): applies the write, or puts it back when
+    /// its predecessor is still queued. Any other failure is thrown, so the message is retried and ends up poisoned.
+    /// </summary>
+    public async Task ApplyOrDeferAsync(PersistenceMessage message, CancellationToken ct)
+    {
+        try
+        {
+            await ApplyAsync(message, ct).ConfigureAwait(false);
+        }
+        catch (PersistenceNotReadyException) when (message.Deferrals < MaxDeferrals)
+        {
+            await sender.DeferAsync(message, ct).ConfigureAwait(false);
+        }
+    }
 
     public async Task ApplyAsync(PersistenceMessage message, CancellationToken ct)
     {
@@ -50,7 +69,7 @@ public sealed partial class RunPersistence(
         {
             if (update.Status.IsTerminal())
             {
-                await threads.ReleaseAsync(runRef.UserId, runRef.ThreadId, runRef.RunId, ct).ConfigureAwait(false);
+                await FinishAsync(runRef, update, ct).ConfigureAwait(false); // finish what a crash may have interrupted
             }
             return; // Already applied (a redelivery, or a replayed step).
         }
@@ -86,10 +105,19 @@ public sealed partial class RunPersistence(
 
         if (update.Status.IsTerminal())
         {
-            await threads.ReleaseAsync(runRef.UserId, runRef.ThreadId, runRef.RunId, ct).ConfigureAwait(false);
+            await FinishAsync(runRef, update, ct).ConfigureAwait(false);
             var status = applied?.Status.ToString() ?? "deleted";
             LogFinished(logger, runRef.RunId, status);
         }
+    }
+
+    /// <summary>Frees the thread and appends the final event: the run's end is durable now.</summary>
+    private async Task FinishAsync(RunRef runRef, RunUpdate update, CancellationToken ct)
+    {
+        await threads.ReleaseAsync(runRef.UserId, runRef.ThreadId, runRef.RunId, ct).ConfigureAwait(false);
+        var done = update.Events.Where(e => e.Type == RunEventTypes.Done)
+            .Select(e => new StoredEvent(RunEventLog.MakeId(RunEventLog.FinalPosition, 1), e.Type, e.Data)).ToList();
+        await events.AppendAsync(runRef.UserId, runRef.RunId, done, clock.GetUtcNow(), ct).ConfigureAwait(false);
     }
 
     private async Task<RunUpdate?> LoadStoredUpdateAsync(RunRef run, long? version, CancellationToken ct)
