@@ -13,6 +13,7 @@ wait_http "http://127.0.0.1:$SIM_PORT/health" 60
 export AGENTS_TEST_ENV_FILE="$DIR/stack.env"
 export AGENTS_TEST_MODEL_ENDPOINT="http://127.0.0.1:$SIM_PORT/v1/"
 export AGENTS_TEST_WEB_ROOT="$ROOT/src/Web/dist"
+export AGENTS_TEST_OIDC_DATA_DIR="$DIR/stack"
 status=0
 if [ -f "$ROOT/src/Web/package.json" ]; then
   log "chat app unit tests"
