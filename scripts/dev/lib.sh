@@ -82,5 +82,9 @@ start_stack() {
     if [ $SECONDS -ge $deadline ]; then echo "the local stack did not start in 90 s" >&2; cat "$dir/stack.log" >&2; return 1; fi
     sleep 0.3
   done
-  set -a; source "$dir/stack.env"; set +a
+  # Values may hold spaces (the OIDC scope): export line by line rather than sourcing the file.
+  local line
+  while IFS= read -r line || [ -n "$line" ]; do
+    case "$line" in *=*) export "$line" ;; esac
+  done <"$dir/stack.env"
 }

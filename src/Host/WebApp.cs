@@ -10,7 +10,10 @@ internal static class WebApp
     public static void MapWebApp(this WebApplication app)
     {
         var section = app.Configuration.GetSection("WebApp");
-        app.MapGet("/config.json", (HttpContext http) => Results.Json(new
+        app.MapGet("/config.json", (HttpContext http) =>
+        {
+            http.Response.Headers.CacheControl = "no-store";
+            return Results.Json(new
         {
             apiBaseUrl = section["ApiBaseUrl"] ?? $"{http.Request.Scheme}://{http.Request.Host}/api",
             auth = new
@@ -20,7 +23,8 @@ internal static class WebApp
                 scopes = section.GetSection("Scopes").Get<string[]>() ?? [],
                 redirectPath = "/auth/callback",
             },
-        })).ExcludeFromDescription();
+        });
+        }).ExcludeFromDescription();
 
         var root = section["Root"];
         if (string.IsNullOrEmpty(root) || !Directory.Exists(Path.GetFullPath(root, app.Environment.ContentRootPath)))

@@ -40,7 +40,10 @@ public static class CallerAuthentication
 
     /// <summary>An endpoint filter for admin routes (after <see cref="Filter"/>): 403 without the admin role.</summary>
     public static async ValueTask<object?> RequireAdmin(EndpointFilterInvocationContext invocation, EndpointFilterDelegate next) =>
-        invocation.HttpContext.Caller().IsAdmin
-            ? await next(invocation).ConfigureAwait(false)
-            : ProblemWriter.Result(Problems.Forbidden($"This route needs the {Domain.Identity.Caller.AdminRole} role."), invocation.HttpContext);
+        ForbidUnlessAdmin(invocation.HttpContext) ?? await next(invocation).ConfigureAwait(false);
+
+    /// <summary>Null when the authenticated caller has the admin role; otherwise the 403 to send (the Functions app calls it).</summary>
+    public static IResult? ForbidUnlessAdmin(HttpContext context) => context.Caller().IsAdmin
+        ? null
+        : ProblemWriter.Result(Problems.Forbidden($"This route needs the {Domain.Identity.Caller.AdminRole} role."), context);
 }

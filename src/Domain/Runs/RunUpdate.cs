@@ -26,7 +26,11 @@ public sealed record RunUpdate(
 /// <summary>An event of a run's stream. <see cref="Type"/> is one of <see cref="RunEventTypes"/>.</summary>
 public sealed record RunEvent(string Type, JsonElement Data)
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+    };
 
     public static RunEvent Of<T>(string type, T data) => new(type, JsonSerializer.SerializeToElement(data, Json));
 }

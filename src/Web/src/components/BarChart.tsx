@@ -74,7 +74,7 @@ function VerticalBars({ bars, max, label }: { bars: Bar[]; max: number; label: s
   const barWidth = Math.max(2, width / bars.length - gap);
   const labelEvery = Math.ceil(bars.length / 8);
   return (
-    <svg viewBox={`0 0 ${width} ${height + 20}`} role="img" aria-label={label} className="chart-svg" preserveAspectRatio="none">
+    <svg viewBox={`0 0 ${width} ${height + 20}`} role="img" aria-label={label} className="chart-svg">
       {bars.map((b, i) => {
         const x = i * (barWidth + gap);
         const h0 = (b.values[0] / max) * height;

@@ -119,7 +119,7 @@ export function ThreadSidebar({ id, open, threadsState, selectedId, creating, on
                         setEditingId(thread.id);
                       }}
                     >
-                      <span aria-hidden="true">✎</span>
+                      <PencilIcon />
                     </button>
                     <button
                       type="button"
@@ -128,7 +128,7 @@ export function ThreadSidebar({ id, open, threadsState, selectedId, creating, on
                       title="Delete"
                       onClick={() => setToDelete(thread)}
                     >
-                      <span aria-hidden="true">🗑</span>
+                      <TrashIcon />
                     </button>
                   </span>
                 </>
@@ -161,5 +161,21 @@ export function ThreadSidebar({ id, open, threadsState, selectedId, creating, on
         </p>
       </ConfirmDialog>
     </nav>
+  );
+}
+
+function PencilIcon() {
+  return (
+    <svg viewBox="0 0 16 16" width="16" height="16" aria-hidden="true" focusable="false" className="icon-svg">
+      <path d="M11.5 2.5l2 2L6 12l-3 1 1-3 7.5-7.5z" />
+    </svg>
+  );
+}
+
+function TrashIcon() {
+  return (
+    <svg viewBox="0 0 16 16" width="16" height="16" aria-hidden="true" focusable="false" className="icon-svg">
+      <path d="M3 4.5h10M6.5 4.5V3h3v1.5M4.5 4.5l.7 8.5h5.6l.7-8.5M7 7v4M9 7v4" />
+    </svg>
   );
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Message } from '../api/types';
-import { composeChat, itemsFromMessages, mergeMessages } from './history';
+import { composeChat, itemsFromMessages, mergeMessages, storedHoldsRun } from './history';
 import { initialRunState, type RunViewState } from './runReducer';
 
 const at = (s: number) => new Date(Date.UTC(2026, 10, 22, 10, 0, s)).toISOString();
@@ -69,5 +69,27 @@ describe('mergeMessages', () => {
       [msg({ id: 'a', role: 'user', createdAt: at(1) }), msg({ id: 'c', role: 'assistant', content: 'new', createdAt: at(3) })],
     );
     expect(merged.map((m) => `${m.id}${m.content}`)).toEqual(['a', 'b', 'cnew']);
+  });
+});
+
+describe('storedHoldsRun', () => {
+  const run: RunViewState = {
+    ...initialRunState(),
+    finished: true,
+    items: [
+      { kind: 'assistant', key: 'a0', messageId: 'm1', text: 'Checking.', streaming: false },
+      { kind: 'tool', key: 'tc1', step: { toolCallId: 'c1', name: 'x', arguments: '{}', status: 'completed' } },
+      { kind: 'assistant', key: 'a1', messageId: 'm2', text: 'Done.', streaming: false },
+    ],
+  };
+
+  it('is true only when every streamed answer is stored (the store may lag behind done)', () => {
+    expect(storedHoldsRun([msg({ id: 'm1', role: 'assistant' })], run)).toBe(false);
+    expect(storedHoldsRun([msg({ id: 'm1', role: 'assistant' }), msg({ id: 'm2', role: 'assistant' })], run)).toBe(true);
+  });
+
+  it('is false for streamed text whose message id never arrived', () => {
+    const noId: RunViewState = { ...run, items: [{ kind: 'assistant', key: 'a0', text: 'Hi', streaming: false }] };
+    expect(storedHoldsRun([msg({ id: 'm1', role: 'assistant' })], noId)).toBe(false);
   });
 });

@@ -81,3 +81,9 @@ export function mergeMessages(current: Message[], page: Message[]): Message[] {
   for (const m of page) byId.set(m.id, m);
   return [...byId.values()].sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0));
 }
+
+/** Whether every answer the run streamed is among the stored messages. */
+export function storedHoldsRun(stored: Message[], run: RunViewState): boolean {
+  const ids = new Set(stored.map((m) => m.id));
+  return run.items.every((item) => item.kind !== 'assistant' || item.text.trim() === '' || (item.messageId !== undefined && ids.has(item.messageId)));
+}

@@ -4,7 +4,7 @@ import { ApiError } from '../api/problem';
 import { StreamGaveUpError, type StreamState } from '../api/sse';
 import type { Message, Run } from '../api/types';
 import { connectivity } from '../lib/online';
-import { composeChat, mergeMessages, type ChatItem } from './history';
+import { composeChat, mergeMessages, storedHoldsRun, type ChatItem } from './history';
 import { initialRunState, runReducer, type RunAction, type RunViewState, type ToolStep } from './runReducer';
 import { runParameters, type RunSettings } from './settings';
 
@@ -77,16 +77,16 @@ export function useThreadChat(
     setRun(runRef.current);
   }, []);
 
-  /** Merges the newest stored page (after a run, or after a start whose fate is unknown). */
+  /** Merges the newest stored page (after a run, or after a start whose fate is unknown). Null on failure. */
   const refreshNewest = useCallback(
-    async (tid: string): Promise<boolean> => {
+    async (tid: string): Promise<Message[] | null> => {
       try {
         const page = await api.listMessages(tid, null, PAGE_SIZE);
-        if (threadRef.current !== tid) return false;
+        if (threadRef.current !== tid) return null;
         setMessages((current) => mergeMessages(current, page.data.slice().reverse()));
-        return true;
+        return page.data;
       } catch {
-        return false;
+        return null;
       }
     },
     [api],
@@ -100,13 +100,21 @@ export function useThreadChat(
         const problem = finished.error ?? { title: `The run ${finished.status}` };
         setActionError(new ApiError(problem.status ?? 500, problem));
       }
-      // If the reload fails, the live view stays: it shows the same content.
-      if (await refreshNewest(tid)) {
-        setLive(false);
-        setPendingUserText(undefined);
-      }
       setStream({ kind: 'idle' });
       onRunFinishedRef.current?.();
+      // The live view gives way to the stored messages once they hold the run's answers. The store
+      // may lag behind `done` for a moment, so look again a few times; until then (or if the reload
+      // fails) the finished live view stays: it shows the same content.
+      for (const delayMs of [0, 1000, 3000]) {
+        if (delayMs) await new Promise((resolve) => setTimeout(resolve, delayMs));
+        if (threadRef.current !== tid || runRef.current !== finished) break; // another run or thread took over
+        const stored = await refreshNewest(tid);
+        if (stored && storedHoldsRun(stored, finished)) {
+          setLive(false);
+          setPendingUserText(undefined);
+          break;
+        }
+      }
     },
     [refreshNewest],
   );
@@ -225,6 +233,7 @@ export function useThreadChat(
     return () => {
       controller.abort();
       streamAbort.current?.abort();
+      threadRef.current = undefined; // late callbacks of this thread (e.g. finalize's re-reads) stop
     };
     // activeRunId is deliberately read only when the thread opens; later runs come through our own stream.
   }, [api, threadId, reloadToken, dispatchRun, runStream]);

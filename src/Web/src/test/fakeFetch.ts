@@ -70,13 +70,17 @@ export function scriptedFetch(answers: (Response | Error | (() => Response | Err
   return { fetch: fake as typeof fetch, requests };
 }
 
-/** A sleep that returns at once and remembers the delays asked for. */
+/**
+ * A sleep that remembers the delays asked for and returns after one macrotask (not the delay), so a
+ * reconnect loop that never ends still lets the test timeout fire instead of hanging the run.
+ */
 export function recordingSleep(): { sleep: (ms: number) => Promise<void>; delays: number[] } {
   const delays: number[] = [];
   return {
     delays,
-    sleep: async (ms: number) => {
+    sleep: (ms: number) => {
       delays.push(ms);
+      return new Promise((resolve) => setTimeout(resolve, 0));
     },
   };
 }

@@ -1,0 +1,20 @@
+using Agents.Application.Api;
+using Agents.Application.Models;
+using Agents.Application.Storage.Cosmos;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Azure.Functions.Worker;
+
+namespace Agents.Functions.Http;
+
+/// <summary>Health (<see cref="HealthApi"/>): anonymous, outside /api/v1.</summary>
+public sealed class HealthFunctions(CosmosDatabase cosmos, RunRequestsProbe queues, ModelProbe model)
+{
+    /// <summary>The portable host answers this with an inline lambda in <see cref="HealthApi.Map"/>; same body.</summary>
+    [Function(nameof(Live))]
+    public IResult Live([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health/live")] HttpRequest req) =>
+        TypedResults.Ok(new { status = "live" });
+
+    [Function(nameof(Ready))]
+    public Task<IResult> Ready([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health/ready")] HttpRequest req) =>
+        HealthApi.Ready(cosmos, queues, model, req.HttpContext.RequestAborted);
+}
