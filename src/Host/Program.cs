@@ -4,6 +4,7 @@ using Agents.Host;
 // The portable host: the same handlers, queue workers and run engine as the Azure Functions app, on plain ASP.NET Core.
 var builder = WebApplication.CreateBuilder(args);
 builder.AddHostDefaults();
+builder.AddTelemetry();
 builder.Services.AddAgentsApplication(builder.Configuration);
 if (builder.Configuration.GetValue("Runs:EngineEnabled", true))
 {

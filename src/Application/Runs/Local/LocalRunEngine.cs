@@ -62,6 +62,13 @@ public sealed partial class LocalRunEngine(
                 LogRunSuspended(logger, run.RunId, suspended.WakeAt);
                 return QueueOutcome.Done;
             }
+            catch (RunFailedException failure)
+            {
+                // Only loading the input can fail this way before the loop takes over (e.g. the agent was deleted):
+                // retrying cannot help, so the run fails now with that problem, as it does in the Durable engine.
+                await activities.MarkFailedAsync(run, failure.Problem, ct).ConfigureAwait(false);
+                return QueueOutcome.Done;
+            }
             catch (OperationCanceledException) when (lease.Lost && !ct.IsCancellationRequested)
             {
                 return QueueOutcome.RetryAfter(Visibility);
