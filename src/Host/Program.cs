@@ -17,4 +17,14 @@ app.UseCors();
 app.MapAgentsApi();
 app.MapOpenApi("/api/openapi/{documentName}.json");
 app.MapWebApp();
-await app.RunAsync();
+try
+{
+    await app.RunAsync();
+    return 0;
+}
+catch (Microsoft.Extensions.Options.OptionsValidationException invalid)
+{
+    // A missing or invalid setting: say which, plainly, and stop.
+    await Console.Error.WriteLineAsync($"Invalid configuration: {string.Join(" | ", invalid.Failures)}");
+    return 1;
+}

@@ -14,13 +14,14 @@ namespace Agents.Identity;
 public sealed class CallerAuthenticator(AccessTokenValidator tokens, ApiKeyService apiKeys)
 {
     public const string ApiKeyHeader = "api-key";
+    public const string AnthropicApiKeyHeader = "x-api-key";
     private const string BearerScheme = "Bearer";
 
     public Task<AuthenticationOutcome> AuthenticateAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         var authorization = request.Headers[HeaderNames.Authorization];
-        var apiKey = request.Headers[ApiKeyHeader];
+        var apiKey = Microsoft.Extensions.Primitives.StringValues.Concat(request.Headers[ApiKeyHeader], request.Headers[AnthropicApiKeyHeader]);
         if (authorization.Count > 1 || apiKey.Count > 1)
         {
             return Task.FromResult(AuthenticationOutcome.InvalidRequest("Send exactly one credential."));

@@ -19,7 +19,8 @@ public sealed record AgentRequest(
     IReadOnlyList<ToolGrant>? Tools = null,
     int? MaxSteps = null,
     int? StepTimeoutSeconds = null,
-    bool? Shared = null);
+    bool? Shared = null,
+    System.Text.Json.JsonElement? Policies = null);
 
 /// <summary>Agents: private ones per user, shared ones managed by admins.</summary>
 public static class AgentsApi
@@ -46,7 +47,10 @@ public static class AgentsApi
         var caller = http.Caller();
         var owner = OwnerFor(caller, request.Shared == true);
         var now = clock.GetUtcNow();
-        var agent = Build(request, Ids.New("agt"), owner, now, now, tools, defaults);
+        var agent = Build(request, Ids.New("agt"), owner, now, now, tools, defaults) with
+        {
+            Policies = await Policies.AgentPolicies.ForSaveAsync(http, request.Policies, null),
+        };
         await agents.CreateAsync(agent, http.RequestAborted);
         return TypedResults.Created($"{http.Request.PathBase}{http.Request.Path.Value?.TrimEnd('/')}/{agent.Id}", agent);
     }
@@ -55,7 +59,10 @@ public static class AgentsApi
     {
         var request = await RequestJson.ReadAsync<AgentRequest>(http.Request, http.RequestAborted);
         var stored = await RequireWritable(agents, http, agentId);
-        var agent = Build(request, agentId, stored.Value.OwnerId, stored.Value.CreatedAt, clock.GetUtcNow(), tools, defaults);
+        var agent = Build(request, agentId, stored.Value.OwnerId, stored.Value.CreatedAt, clock.GetUtcNow(), tools, defaults) with
+        {
+            Policies = await Policies.AgentPolicies.ForSaveAsync(http, request.Policies, stored.Value.Policies),
+        };
         await agents.ReplaceAsync(agent, stored.ETag, http.RequestAborted);
         return TypedResults.Ok(agent);
     }
@@ -116,6 +123,10 @@ public static class AgentsApi
             {
                 errors.Add(new FieldError($"tools[{i}].name", $"'{grant.Name}' is not a tool; known tools: {string.Join(", ", tools.Names.Order(StringComparer.Ordinal))}"));
             }
+        }
+        if (r.Tools?.GroupBy(g => g.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } repeated)
+        {
+            errors.Add(new FieldError("tools", $"lists '{repeated.Key}' more than once")); // so the list is never longer than the catalogue
         }
         errors.AddRange(r.Defaults?.Validate("defaults") ?? []);
         if (errors.Count > 0)

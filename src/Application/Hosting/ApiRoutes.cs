@@ -1,4 +1,5 @@
 using Agents.Application.Api;
+using Agents.Application.Gateway;
 using Agents.Application.Http;
 using Agents.Application.Limits;
 using Microsoft.AspNetCore.Builder;
@@ -26,6 +27,8 @@ public static class ApiRoutes
         UsageApi.Map(api);
         var admin = api.MapGroup("/admin").AddEndpointFilter(CallerAuthentication.RequireAdmin).WithTags("Admin");
         AdminApi.Map(admin);
+        AdminPoliciesApi.Map(admin);
+        app.MapGateway();
         return app;
     }
 

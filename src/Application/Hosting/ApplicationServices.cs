@@ -2,6 +2,8 @@ using System.ComponentModel.DataAnnotations;
 using Agents.Application.Agents;
 using Agents.Application.Api;
 using Agents.Application.Conversations;
+using Agents.Application.Gateway;
+using Agents.Application.Gateway.Activity;
 using Agents.Application.Http;
 using Agents.Application.Limits;
 using Agents.Application.Models;
@@ -42,6 +44,11 @@ public static class ApplicationServices
         services.AddValidatedOptions<StreamingOptions>(StreamingOptions.Section);
         services.AddValidatedOptions<RequestLimits>(RequestLimits.Section);
         services.AddValidatedOptions<LimitsOptions>(LimitsOptions.Section);
+        services.AddValidatedOptions<PolicyOptions>(PolicyOptions.Section);
+        services.AddValidatedOptions<GatewayOptions>(GatewayOptions.Section);
+        services.AddValidatedOptions<ActivityOptions>(ActivityOptions.Section);
+        // A query or route value that does not parse (?limit=abc) becomes a 400 ProblemDetails naming it, not a bare 400.
+        services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<TokenCredential>(_ => new DefaultAzureCredential());
@@ -74,7 +81,7 @@ public static class ApplicationServices
         services.AddSingleton<RunService>();
         services.AddSingleton<RunRequestsProbe>();
         services.AddSingleton<ModelProbe>();
-        services.TryAddSingleton<IToolReviewer, AllowAllReviewer>();
+        services.AddAgentsPoliciesAndGateway(); // the policy chain is the runs' IToolReviewer (instead of AllowAllReviewer)
 
         services.AddSingleton<IToolProvider, BuiltInTools>();
         services.AddSingleton<ToolCatalog>();

@@ -32,8 +32,9 @@ public sealed record LimitsView(
 /// <para>
 /// One document per user and day in the <c>limits</c> container holds the day's settled usage (total and per agent),
 /// the open reservations, and the ids of the settled calls. Every change is a read and an ETag-conditional replace of
-/// that one document, so the check and the reservation are atomic across instances. The month is the sum of its day
-/// documents. Reservations and settlements are keyed by the usage record id: a replayed model call (same id) finds its
+/// that one document, so the check and the reservation are atomic across instances. For the month check, a day document
+/// records the usage of the month's earlier days when it is created (one query per user and day); <c>GET /me</c> sums
+/// the month's documents. Reservations and settlements are keyed by the usage record id: a replayed model call (same id) finds its
 /// reservation or its settlement and is not counted twice, and its settlement returns the usage counted the first
 /// time, which is what the ledger keeps (its first write wins). So after a run, <c>limit - used</c> is exactly the
 /// limit minus the usage the ledger recorded for the day (the day of the record's <c>at</c>).
@@ -69,7 +70,6 @@ public sealed class TokenBudgets(CosmosDatabase cosmos, TierResolver tiers, Limi
         }
 
         var tier = await tiers.ResolveForUserAsync(userId, ct).ConfigureAwait(false);
-        var otherDays = (await MonthAsync(userId, today, ct).ConfigureAwait(false)).Where(d => d.Day != today).Sum(d => d.Used + Reserved(d.Open, now));
         ApiProblem? refusal = null;
         await UpdateAsync(userId, today, day =>
         {
@@ -80,7 +80,7 @@ public sealed class TokenBudgets(CosmosDatabase cosmos, TierResolver tiers, Limi
             }
             var reserved = Reserved(day.Open, now);
             refusal = day.Used + reserved >= tier.Limits.TokensPerDay ? Exceeded(tier, "day", tier.Limits.TokensPerDay, day.Used, reserved, NextDay(now))
-                : otherDays + day.Used + reserved >= tier.Limits.TokensPerMonth ? Exceeded(tier, "month", tier.Limits.TokensPerMonth, otherDays + day.Used, reserved, NextMonth(now))
+                : day.PriorMonthUsed + day.Used + reserved >= tier.Limits.TokensPerMonth ? Exceeded(tier, "month", tier.Limits.TokensPerMonth, day.PriorMonthUsed + day.Used, reserved, NextMonth(now))
                 : tier.Limits.AgentLimit(agentId) is { } agentLimit && AgentUsed(day, agentId!) + AgentReserved(day, agentId!, now) >= agentLimit
                     ? Exceeded(tier, "agent_day", agentLimit, AgentUsed(day, agentId!), AgentReserved(day, agentId!, now), NextDay(now), agentId)
                 : null;
@@ -197,7 +197,7 @@ public sealed class TokenBudgets(CosmosDatabase cosmos, TierResolver tiers, Limi
         for (var attempt = 1; ; attempt++)
         {
             var stored = await documents.ReadAsync<BudgetDay>(pk, IdFor(dayName), ct).ConfigureAwait(false);
-            var day = stored?.Value ?? BudgetDay.Empty(IdFor(dayName), dayName);
+            var day = stored?.Value ?? BudgetDay.Empty(IdFor(dayName), dayName, await PriorMonthUsedAsync(userId, dayName, ct).ConfigureAwait(false));
             var pruned = Prune(day);
             if (!change(day) && !pruned)
             {
@@ -225,6 +225,10 @@ public sealed class TokenBudgets(CosmosDatabase cosmos, TierResolver tiers, Limi
 
     private async Task<BudgetDay?> ReadAsync(string userId, string dayName, CancellationToken ct) =>
         (await documents.ReadAsync<BudgetDay>(PartitionKeys.Owner(userId), IdFor(dayName), ct).ConfigureAwait(false))?.Value;
+
+    /// <summary>Usage of the days of the month before <paramref name="dayName"/>: once per user and day, when its document is created.</summary>
+    private async Task<long> PriorMonthUsedAsync(string userId, string dayName, CancellationToken ct) =>
+        (await MonthAsync(userId, dayName, ct).ConfigureAwait(false)).Where(d => string.CompareOrdinal(d.Day, dayName) < 0).Sum(d => d.Used);
 
     /// <summary>The day documents of the month of <paramref name="today"/> (without their lists of settled calls).</summary>
     private Task<List<DaySummary>> MonthAsync(string userId, string today, CancellationToken ct)
@@ -268,13 +272,15 @@ public sealed class TokenBudgets(CosmosDatabase cosmos, TierResolver tiers, Limi
         public required string Month { get; init; }
         /// <summary>Tokens of the calls settled on this day (by the day of their usage record).</summary>
         public long Used { get; set; }
+        /// <summary>Tokens used on the month's earlier days, when this document was created (the month check of a reservation).</summary>
+        public long PriorMonthUsed { get; init; }
         public Dictionary<string, long> AgentUsed { get; init; } = new(StringComparer.Ordinal);
         /// <summary>Reservations of calls in progress, by usage id.</summary>
         public Dictionary<string, OpenReservation> Open { get; init; } = new(StringComparer.Ordinal);
         /// <summary>The calls settled on this day, oldest first (at most <see cref="MaxSettledPerDay"/>).</summary>
         public List<SettledCall> Settled { get; init; } = [];
 
-        public static BudgetDay Empty(string id, string day) => new() { Id = id, Day = day, Month = day[..7] };
+        public static BudgetDay Empty(string id, string day, long priorMonthUsed) => new() { Id = id, Day = day, Month = day[..7], PriorMonthUsed = priorMonthUsed };
     }
 
     internal sealed record OpenReservation(long Tokens, string? AgentId, DateTimeOffset At);

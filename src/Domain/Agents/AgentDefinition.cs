@@ -34,6 +34,11 @@ public sealed record AgentDefinition
     public int StepTimeoutSeconds { get; init; } = 120;
     /// <summary>Approximate prompt tokens the history may use; the oldest turns are dropped first.</summary>
     public int HistoryTokenBudget { get; init; } = 8000;
+    /// <summary>
+    /// Optional policy override, above the stored configuration: <c>{"chain": [ids], "settings": {id: {...}}}</c>
+    /// (validated by the application when the agent is saved; only admins may set it).
+    /// </summary>
+    public System.Text.Json.JsonElement? Policies { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset UpdatedAt { get; init; }
 

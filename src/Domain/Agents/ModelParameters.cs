@@ -20,11 +20,11 @@ public sealed record ModelParameters(double? Temperature = null, double? TopP = 
         }
         if (TopP is < 0 or > 1)
         {
-            yield return new FieldError($"{prefix}.top_p", "must be between 0 and 1");
+            yield return new FieldError($"{prefix}.topP", "must be between 0 and 1");
         }
         if (MaxTokens is < 1 or > MaxTokensLimit)
         {
-            yield return new FieldError($"{prefix}.max_tokens", $"must be between 1 and {MaxTokensLimit}");
+            yield return new FieldError($"{prefix}.maxTokens", $"must be between 1 and {MaxTokensLimit}");
         }
     }
 }

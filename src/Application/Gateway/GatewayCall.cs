@@ -1,0 +1,561 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Agents.Application.Gateway.Activity;
+using Agents.Application.Limits;
+using Agents.Application.Policies;
+using Agents.Domain.Errors;
+using Agents.Domain.Identity;
+using Agents.Domain.Usage;
+using Microsoft.Extensions.Logging;
+
+namespace Agents.Application.Gateway;
+
+public enum ChunkKind
+{
+    /// <summary>A <c>chat.completion.chunk</c> after the policies; <see cref="GatewayChunk.Raw"/> is set when it is unchanged.</summary>
+    Data,
+    /// <summary>The usage-only chunk at the end of a stream (forwarded by the OpenAI surface only if the client asked).</summary>
+    Usage,
+    /// <summary>The stream ends with an error: a policy blocked the response, or the upstream stream failed.</summary>
+    Error,
+}
+
+public sealed record GatewayChunk(ChunkKind Kind, JsonObject? Json, string? Raw, ApiProblem? Problem = null);
+
+/// <summary>
+/// One forwarded request. The answer goes through the response and tool-call stages of the chain: text can be
+/// modified or blocked, and a blocked tool call is removed and explained in the content (with <c>finish_reason</c>
+/// <c>stop</c> when none remain). In a stream, tool call chunks are held until the call is complete so the chain can
+/// review it; text passes at once. Disposing records the usage exactly once under the request id, from the upstream
+/// usage or, for a stream cut short (client gone, upstream broke), estimated from what was streamed (partial).
+/// </summary>
+public sealed partial class GatewayCall : IAsyncDisposable
+{
+    private const int TailChars = 512;
+    private readonly ChatGateway gateway;
+    private readonly Caller caller;
+    private readonly PolicyScope scope;
+    private readonly PolicyChain chain;
+    private readonly DateTimeOffset started;
+    private TokenUsage? usage;
+    private long streamedChars;
+    private bool billed;
+    private bool finished;
+    private int status = 200;
+    private string? errorCode;
+    private string? answeredModel;
+    private int disposed;
+
+    internal GatewayCall(ChatGateway gateway, Caller caller, PolicyScope scope, PolicyChain chain, JsonObject request, bool stream, bool clientWantsUsage, DateTimeOffset started)
+    {
+        this.gateway = gateway;
+        this.caller = caller;
+        this.scope = scope;
+        this.chain = chain;
+        this.started = started;
+        Request = request;
+        Stream = stream;
+        ClientWantsUsage = clientWantsUsage;
+    }
+
+    public string RequestId => scope.RequestId;
+
+    public string Model => scope.Model ?? "";
+
+    public JsonObject Request { get; }
+
+    public bool Stream { get; }
+
+    public bool ClientWantsUsage { get; }
+
+    /// <summary>The tokens held back from the caller's budget; settled with the real usage when the call is disposed.</summary>
+    internal BudgetReservation? Reservation { get; set; }
+
+    /// <summary>Marks the call failed (for the activity stream), e.g. when the surface answers an error.</summary>
+    public void Fail(ApiProblem problem)
+    {
+        status = problem.Status;
+        errorCode = problem.Code;
+    }
+
+    /// <summary>A completion that is not streamed, after the chain.</summary>
+    public async Task<JsonObject> CompleteAsync(CancellationToken ct)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(gateway.Options.TimeoutSeconds));
+        using var response = await SendAsync(timeout.Token, ct).ConfigureAwait(false);
+        string text;
+        try
+        {
+            text = await response.Content.ReadAsStringAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or HttpRequestException || (e is OperationCanceledException && !ct.IsCancellationRequested))
+        {
+            throw Failed(e is OperationCanceledException ? GatewayProblems.Timeout("No complete answer in time.") : GatewayProblems.Interrupted(e.Message));
+        }
+        var body = Parse(text) ?? throw Failed(GatewayProblems.BadResponse("The answer is not a JSON object."));
+        billed = true;
+        answeredModel = (body["model"] as JsonValue)?.ToString();
+        usage = ReadUsage(body["usage"]);
+        var choice = GatewayJson.FirstChoice(body);
+        var message = choice?["message"] as JsonObject;
+        if (message?["content"] is JsonValue c && c.TryGetValue<string>(out var content))
+        {
+            streamedChars += content.Length;
+            if (chain.Reviews(PolicyStage.Response))
+            {
+                var checkedText = await chain.OnResponseAsync(new ResponseText(content, "", IsDelta: false), ct).ConfigureAwait(false);
+                if (checkedText.Action == PolicyAction.Block)
+                {
+                    throw Failed(GatewayProblems.PolicyBlocked(checkedText.Policy, checkedText.Reason));
+                }
+                message["content"] = checkedText.Text;
+            }
+        }
+        if (message?["tool_calls"] is JsonArray calls)
+        {
+            streamedChars += calls.Sum(call => (call?["function"]?["arguments"] as JsonValue)?.ToString().Length ?? 0);
+            if (chain.Reviews(PolicyStage.ToolCall))
+            {
+                await ReviewToolCallsAsync(choice!, message, calls, ct).ConfigureAwait(false);
+            }
+        }
+        return body;
+    }
+
+    /// <summary>The stream after the chain. Failures before the first chunk throw (the surface still answers JSON).</summary>
+    public async IAsyncEnumerable<GatewayChunk> StreamAsync([EnumeratorCancellation] CancellationToken ct)
+    {
+        using var firstByte = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        firstByte.CancelAfter(TimeSpan.FromSeconds(gateway.Options.TimeoutSeconds));
+        using var response = await SendAsync(firstByte.Token, ct).ConfigureAwait(false);
+        billed = true;
+        using var idle = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        await using var body = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
+        using var reader = new StreamReader(body, Encoding.UTF8);
+
+        var reviewText = chain.Reviews(PolicyStage.Response);
+        var reviewTools = chain.Reviews(PolicyStage.ToolCall);
+        var held = new List<(JsonObject Json, string Raw)>();
+        var calls = new SortedDictionary<int, ToolCallBuilder>();
+        var tail = new StringBuilder();
+        GatewayChunk? usageChunk = null;
+        while (true)
+        {
+            var (line, failure) = await NextLineAsync(reader, idle, ct).ConfigureAwait(false);
+            if (failure is not null)
+            {
+                yield return new GatewayChunk(ChunkKind.Error, null, null, Failed(failure).Problem);
+                yield break;
+            }
+            if (line is null)
+            {
+                break;
+            }
+            if (!line.StartsWith("data:", StringComparison.Ordinal))
+            {
+                continue; // blank lines, comments, event names
+            }
+            var payload = line.AsSpan(5).TrimStart().ToString();
+            if (payload == "[DONE]")
+            {
+                break;
+            }
+            var chunk = Parse(payload);
+            if (chunk is null)
+            {
+                yield return new GatewayChunk(ChunkKind.Error, null, null, Failed(GatewayProblems.BadResponse("A chunk of the stream is not JSON.")).Problem);
+                yield break;
+            }
+            if (chunk["error"] is JsonObject error)
+            {
+                yield return new GatewayChunk(ChunkKind.Error, null, null, Failed(UpstreamErrors.FromStreamError(error)).Problem);
+                yield break;
+            }
+            answeredModel ??= (chunk["model"] as JsonValue)?.ToString();
+            if (chunk["usage"] is JsonObject)
+            {
+                usage = ReadUsage(chunk["usage"]) ?? usage;
+            }
+            if (chunk["choices"] is not JsonArray { Count: > 0 } choices || choices[0] is not JsonObject choice)
+            {
+                if (chunk["usage"] is JsonObject)
+                {
+                    usageChunk = new GatewayChunk(ChunkKind.Usage, chunk, payload);
+                }
+                continue;
+            }
+            var delta = choice["delta"] as JsonObject;
+            var finish = (choice["finish_reason"] as JsonValue)?.ToString();
+            var modified = false;
+            if (delta?["content"] is JsonValue cv && cv.TryGetValue<string>(out var content) && content.Length > 0)
+            {
+                streamedChars += content.Length;
+                if (reviewText)
+                {
+                    var result = await chain.OnResponseAsync(new ResponseText(content, tail.ToString(), IsDelta: true), ct).ConfigureAwait(false);
+                    if (result.Action == PolicyAction.Block)
+                    {
+                        yield return new GatewayChunk(ChunkKind.Error, null, null, Failed(GatewayProblems.PolicyBlocked(result.Policy, result.Reason)).Problem);
+                        yield break;
+                    }
+                    if (result.Text != content)
+                    {
+                        delta["content"] = content = result.Text ?? "";
+                        modified = true;
+                    }
+                }
+                Append(tail, content);
+            }
+            if (delta?["tool_calls"] is JsonArray toolDeltas)
+            {
+                Accumulate(calls, toolDeltas);
+                if (reviewTools)
+                {
+                    held.Add((chunk, payload));
+                    if (finish is null)
+                    {
+                        continue;
+                    }
+                }
+            }
+            if (finish is not null)
+            {
+                finished = true;
+                if (reviewTools && calls.Count > 0)
+                {
+                    var finishHeld = held.Count > 0 && ReferenceEquals(held[^1].Json, chunk);
+                    foreach (var released in await ReleaseAsync(held, calls, chunk, finishHeld, ct).ConfigureAwait(false))
+                    {
+                        yield return released;
+                    }
+                    held.Clear();
+                    continue;
+                }
+            }
+            yield return new GatewayChunk(ChunkKind.Data, chunk, modified ? null : payload);
+        }
+        if (!finished)
+        {
+            // Ended without a finish_reason: the connection closed early. Unreviewed tool calls are not released.
+            yield return new GatewayChunk(ChunkKind.Error, null, null, Failed(GatewayProblems.Interrupted("The stream ended before the answer was complete.")).Problem);
+            yield break;
+        }
+        if (usageChunk is not null)
+        {
+            yield return usageChunk;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref disposed, 1) == 1)
+        {
+            return;
+        }
+        var partial = billed && usage is null; // upstream's usage is exact even if the client left before the end
+        var tokens = usage ?? (billed ? Estimate() : null);
+        try
+        {
+            // Not the request's token: a client that went away is still counted.
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+            if (tokens is not null)
+            {
+                var record = new UsageRecord
+                {
+                    Id = RequestId,
+                    UserId = caller.UserId,
+                    TenantId = caller.TenantId,
+                    Model = answeredModel ?? Model,
+                    Source = "gateway",
+                    Usage = tokens,
+                    Partial = partial,
+                    At = started,
+                };
+                if (Reservation is { } reservation)
+                {
+                    record = await gateway.Budgets.SettleAsync(reservation, record, timeout.Token).ConfigureAwait(false);
+                }
+                await gateway.Ledger.RecordAsync(record, timeout.Token).ConfigureAwait(false);
+            }
+            else if (Reservation is { } unused)
+            {
+                await gateway.Budgets.ReleaseAsync(unused, timeout.Token).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            LogUsageFailed(gateway.Logger, e, RequestId);
+        }
+        gateway.Activity.Publish(new ActivityEvent
+        {
+            Type = status >= 400 ? ActivityTypes.Error : ActivityTypes.Request,
+            Surface = scope.Surface,
+            UserId = caller.UserId,
+            RequestId = RequestId,
+            Model = answeredModel ?? Model,
+            Status = status,
+            Code = errorCode,
+            Stream = Stream,
+            Partial = tokens is null ? null : partial,
+            InputTokens = tokens?.InputTokens,
+            OutputTokens = tokens?.OutputTokens,
+            DurationMs = (long)(gateway.Clock.GetUtcNow() - started).TotalMilliseconds,
+        });
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(CancellationToken timeout, CancellationToken ct)
+    {
+        var deployments = new List<string> { Model };
+        if (gateway.Model.FallbackDeployment is { Length: > 0 } fallback && Model == gateway.Model.Deployment && fallback != Model)
+        {
+            deployments.Add(fallback);
+        }
+        ApiProblem? last = null;
+        foreach (var deployment in deployments)
+        {
+            Request["model"] = deployment;
+            HttpResponseMessage response;
+            try
+            {
+                response = await gateway.Upstream.SendChatAsync(Request, Stream, timeout).ConfigureAwait(false);
+            }
+            catch (HttpRequestException e)
+            {
+                last = GatewayProblems.Unreachable(e.Message);
+                continue;
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                throw Failed(GatewayProblems.Timeout($"No answer within {gateway.Options.TimeoutSeconds} s."));
+            }
+            if (response.IsSuccessStatusCode)
+            {
+                return response;
+            }
+            using (response)
+            {
+                var body = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
+                last = UpstreamErrors.FromStatus((int)response.StatusCode, body, response.Headers.RetryAfter?.Delta);
+            }
+            if (last.Status is not (429 or >= 500))
+            {
+                break; // the request itself is at fault: another deployment would refuse it too
+            }
+        }
+        throw Failed(last!);
+    }
+
+    private async Task<(string? Line, ApiProblem? Failure)> NextLineAsync(StreamReader reader, CancellationTokenSource idle, CancellationToken ct)
+    {
+        idle.CancelAfter(TimeSpan.FromSeconds(gateway.Options.StreamIdleSeconds));
+        try
+        {
+            return (await reader.ReadLineAsync(idle.Token).ConfigureAwait(false), null);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return (null, GatewayProblems.Timeout($"No chunk for {gateway.Options.StreamIdleSeconds} s."));
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested && e is IOException or HttpRequestException)
+        {
+            return (null, GatewayProblems.Interrupted(e.Message));
+        }
+    }
+
+    /// <summary>Reviews the completed tool calls of a stream, then releases the held chunks without the blocked ones.</summary>
+    private async Task<List<GatewayChunk>> ReleaseAsync(List<(JsonObject Json, string Raw)> held, SortedDictionary<int, ToolCallBuilder> calls, JsonObject finish, bool finishHeld, CancellationToken ct)
+    {
+        var refusals = new List<string>();
+        var allowed = new List<int>();
+        foreach (var (index, call) in calls)
+        {
+            var review = await chain.OnToolCallAsync(new ProposedToolCall(call.Id ?? "", call.Name ?? "", call.Arguments.ToString()), ct).ConfigureAwait(false);
+            if (review.Action is PolicyAction.Block or PolicyAction.RequireApproval)
+            {
+                refusals.Add(Refusal(call.Name, review));
+            }
+            else
+            {
+                allowed.Add(index);
+            }
+        }
+        var output = new List<GatewayChunk>();
+        if (refusals.Count == 0)
+        {
+            output.AddRange(held.Select(h => new GatewayChunk(ChunkKind.Data, h.Json, h.Raw)));
+            if (!finishHeld)
+            {
+                output.Add(new GatewayChunk(ChunkKind.Data, finish, null));
+            }
+            return output;
+        }
+        var renumber = allowed.Select((original, i) => (original, i)).ToDictionary(p => p.original, p => p.i);
+        foreach (var (json, _) in held)
+        {
+            var delta = json["choices"]![0]!["delta"] as JsonObject;
+            if (delta?["tool_calls"] is JsonArray deltas)
+            {
+                var kept = new JsonArray();
+                foreach (var d in deltas.OfType<JsonObject>().ToList())
+                {
+                    if (d["index"] is JsonValue iv && iv.TryGetValue<int>(out var index) && renumber.TryGetValue(index, out var newIndex))
+                    {
+                        deltas.Remove(d);
+                        d["index"] = newIndex;
+                        kept.Add(d);
+                    }
+                }
+                if (kept.Count > 0)
+                {
+                    delta["tool_calls"] = kept;
+                }
+                else
+                {
+                    delta.Remove("tool_calls");
+                }
+            }
+            var keep = (delta is not null && delta.Count > 0) || ReferenceEquals(json, finish);
+            if (keep && !ReferenceEquals(json, finish))
+            {
+                output.Add(new GatewayChunk(ChunkKind.Data, json, null));
+            }
+        }
+        var refusal = finish.DeepClone().AsObject();
+        refusal["choices"] = new JsonArray(new JsonObject
+        {
+            ["index"] = 0,
+            ["delta"] = new JsonObject { ["content"] = string.Join("\n", refusals) },
+            ["finish_reason"] = null,
+        });
+        refusal.Remove("usage");
+        output.Add(new GatewayChunk(ChunkKind.Data, refusal, null));
+        if (allowed.Count == 0)
+        {
+            finish["choices"]![0]!["finish_reason"] = "stop";
+        }
+        if (finish["choices"]![0]!["delta"] is JsonObject finishDelta && finishDelta.ContainsKey("tool_calls") && finishDelta["tool_calls"] is not JsonArray { Count: > 0 })
+        {
+            finishDelta.Remove("tool_calls");
+        }
+        output.Add(new GatewayChunk(ChunkKind.Data, finish, null));
+        return output;
+    }
+
+    /// <summary>Removes blocked tool calls from a complete answer and says why in its content.</summary>
+    private async Task ReviewToolCallsAsync(JsonObject choice, JsonObject message, JsonArray calls, CancellationToken ct)
+    {
+        var kept = new JsonArray();
+        var refusals = new List<string>();
+        foreach (var call in calls.OfType<JsonObject>().ToList())
+        {
+            var name = (call["function"]?["name"] as JsonValue)?.ToString() ?? "";
+            var args = (call["function"]?["arguments"] as JsonValue)?.ToString() ?? "";
+            var review = await chain.OnToolCallAsync(new ProposedToolCall((call["id"] as JsonValue)?.ToString() ?? "", name, args), ct).ConfigureAwait(false);
+            if (review.Action is PolicyAction.Block or PolicyAction.RequireApproval)
+            {
+                refusals.Add(Refusal(name, review));
+            }
+            else
+            {
+                calls.Remove(call);
+                kept.Add(call);
+            }
+        }
+        if (refusals.Count == 0)
+        {
+            message["tool_calls"] = kept;
+            return;
+        }
+        var existing = (message["content"] as JsonValue)?.ToString();
+        message["content"] = string.IsNullOrEmpty(existing) ? string.Join("\n", refusals) : existing + "\n" + string.Join("\n", refusals);
+        if (kept.Count == 0)
+        {
+            message.Remove("tool_calls");
+            choice["finish_reason"] = "stop";
+        }
+        else
+        {
+            message["tool_calls"] = kept;
+        }
+    }
+
+    private static string Refusal(string? tool, ChainResult review) =>
+        $"The call to the tool '{tool}' was blocked by policy '{review.Policy}': {review.Reason}";
+
+    private ApiProblemException Failed(ApiProblem problem)
+    {
+        Fail(problem);
+        return new ApiProblemException(problem);
+    }
+
+    private TokenUsage Estimate()
+    {
+        var messages = (Request["messages"] as JsonArray)?.Count ?? 0;
+        var input = (int)Math.Min(int.MaxValue, (4L * messages) + ((new PolicyRequest(Request).InputChars + 3) / 4));
+        return new TokenUsage(input, (int)Math.Min(int.MaxValue, (streamedChars + 3) / 4));
+    }
+
+    private static TokenUsage? ReadUsage(JsonNode? node)
+    {
+        if (node is not JsonObject u)
+        {
+            return null;
+        }
+        static int Int(JsonNode? n) => (int)(JsonNumber.Read(n) ?? 0);
+        return new TokenUsage(Int(u["prompt_tokens"]), Int(u["completion_tokens"]), Int(u["prompt_tokens_details"]?["cached_tokens"]));
+    }
+
+    private static JsonObject? Parse(string text)
+    {
+        try
+        {
+            return JsonNode.Parse(text) as JsonObject;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static void Append(StringBuilder tail, string text)
+    {
+        tail.Append(text);
+        if (tail.Length > TailChars * 2)
+        {
+            tail.Remove(0, tail.Length - TailChars);
+        }
+    }
+
+    private void Accumulate(SortedDictionary<int, ToolCallBuilder> calls, JsonArray deltas)
+    {
+        foreach (var d in deltas.OfType<JsonObject>())
+        {
+            var index = d["index"] is JsonValue iv && iv.TryGetValue<int>(out var i) ? i : 0;
+            if (!calls.TryGetValue(index, out var call))
+            {
+                calls[index] = call = new ToolCallBuilder();
+            }
+            call.Id ??= (d["id"] as JsonValue)?.ToString();
+            call.Name ??= (d["function"]?["name"] as JsonValue)?.ToString();
+            if ((d["function"]?["arguments"] as JsonValue)?.ToString() is { Length: > 0 } fragment)
+            {
+                call.Arguments.Append(fragment);
+                streamedChars += fragment.Length;
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Could not record the usage of gateway request {RequestId}")]
+    private static partial void LogUsageFailed(ILogger logger, Exception e, string requestId);
+
+    private sealed class ToolCallBuilder
+    {
+        public string? Id { get; set; }
+        public string? Name { get; set; }
+        public StringBuilder Arguments { get; } = new();
+    }
+}

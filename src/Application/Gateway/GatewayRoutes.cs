@@ -1,0 +1,46 @@
+using Agents.Application.Http;
+using Agents.Application.Limits;
+using Agents.Domain.Errors;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Agents.Application.Gateway;
+
+/// <summary>
+/// The gateway's routes: <c>/api/openai/v1</c> and <c>/api/anthropic/v1</c>. Filters, outermost first: errors in the
+/// surface's format (so what the inner filters answer is converted too), then authentication (Bearer token or API
+/// key, including Anthropic's <c>x-api-key</c>), then the rate limiter.
+/// </summary>
+public static class GatewayRoutes
+{
+    public const string OpenAiPrefix = "/api/openai/v1";
+    public const string AnthropicPrefix = "/api/anthropic/v1";
+
+    public static IEndpointRouteBuilder MapGateway(this IEndpointRouteBuilder app)
+    {
+        var openai = Secure(app.MapGroup(OpenAiPrefix), GatewaySurface.OpenAi).WithTags("Gateway: OpenAI");
+        openai.MapPost("/chat/completions", OpenAiSurface.ChatCompletions).WithName("GatewayOpenAiChatCompletions").WithRateLimit(RateLimitPolicy.Costly);
+        openai.MapGet("/models", OpenAiSurface.Models).WithName("GatewayOpenAiModels");
+        openai.Map("/{**rest}", NotSupported).ExcludeFromDescription();
+
+        var anthropic = Secure(app.MapGroup(AnthropicPrefix), GatewaySurface.Anthropic).WithTags("Gateway: Anthropic");
+        anthropic.MapPost("/messages", AnthropicSurface.Messages).WithName("GatewayAnthropicMessages").WithRateLimit(RateLimitPolicy.Costly);
+        anthropic.MapGet("/models", AnthropicSurface.Models).WithName("GatewayAnthropicModels");
+        anthropic.Map("/{**rest}", NotSupported).ExcludeFromDescription();
+        return app;
+    }
+
+    /// <summary>Other routes of the providers' APIs (embeddings, responses, ...): a 404 in the surface's format that says so.</summary>
+    private static IResult NotSupported(HttpContext http) => throw new ApiProblemException(new ApiProblem(404, "route_not_supported",
+        "The gateway does not offer this route", $"'{http.Request.Method} {http.Request.Path}' is not supported; the gateway offers chat completions (OpenAI), messages (Anthropic) and models."));
+
+    /// <summary>
+    /// Errors in the surface's format, then authentication, then the rate limiter (chat calls count as costly; their
+    /// 429 comes out in the surface's format too). Token budgets are reserved by <see cref="ChatGateway"/>.
+    /// </summary>
+    private static RouteGroupBuilder Secure(RouteGroupBuilder group, GatewaySurface surface) => group
+        .AddEndpointFilter(GatewayErrors.Filter(surface))
+        .AddEndpointFilter(CallerAuthentication.Filter)
+        .AddEndpointFilter(RateLimiting.Filter);
+}

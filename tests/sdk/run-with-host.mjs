@@ -1,0 +1,81 @@
+// Runs the SDK tests against a host of their own: reads the local stack (AGENTS_TEST_ENV_FILE) and the simulator
+// (AGENTS_TEST_MODEL_ENDPOINT), the same variables as the C# integration tests (`./dev test` sets both), starts
+// src/Host's Debug build on a free loopback port with a database of its own, runs `node --test test/`, stops the host.
+//   AGENTS_TEST_ENV_FILE=... AGENTS_TEST_MODEL_ENDPOINT=http://127.0.0.1:PORT/v1/ npm run test:stack
+import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..', '..');
+const envFile = process.env.AGENTS_TEST_ENV_FILE;
+const model = process.env.AGENTS_TEST_MODEL_ENDPOINT;
+if (!envFile || !fs.existsSync(envFile) || !model) {
+  console.error('Set AGENTS_TEST_ENV_FILE (the local stack\'s env file) and AGENTS_TEST_MODEL_ENDPOINT (the simulator, .../v1/).');
+  process.exit(2);
+}
+const stack = Object.fromEntries(fs.readFileSync(envFile, 'utf8').split('\n')
+  .filter((l) => l.includes('=') && !l.startsWith('#')).map((l) => [l.slice(0, l.indexOf('=')).trim(), l.slice(l.indexOf('=') + 1).trim()]));
+const dll = ['Debug', 'Release'].map((c) => path.join(root, 'src', 'Host', 'bin', c, 'net10.0', 'Agents.Host.dll')).find((f) => fs.existsSync(f));
+if (!dll) {
+  console.error('Build the host first: dotnet build src/Host');
+  process.exit(2);
+}
+
+const port = await new Promise((resolve) => {
+  const s = net.createServer();
+  s.listen(0, '127.0.0.1', () => { const { port: p } = s.address(); s.close(() => resolve(p)); });
+});
+const id = crypto.randomBytes(5).toString('hex');
+const host = spawn('dotnet', [dll, '--urls', `http://127.0.0.1:${port}`], {
+  cwd: path.join(root, 'src', 'Host'),
+  stdio: ['ignore', 'ignore', 'inherit'],
+  env: {
+    ...process.env,
+    ASPNETCORE_ENVIRONMENT: 'Test',
+    Cosmos__Endpoint: stack.AGENTS_COSMOS_ENDPOINT,
+    Cosmos__Key: stack.AGENTS_COSMOS_KEY,
+    Cosmos__Emulator: 'true',
+    Cosmos__CreateIfNotExists: 'true',
+    Cosmos__Database: `sdk-${id}`,
+    Storage__ConnectionString: stack.AGENTS_STORAGE_CONNECTION,
+    Storage__QueuePrefix: `s${id}-`,
+    Model__Endpoint: model,
+    Model__ApiKey: 'sim',
+    Model__Deployment: 'sim-small',
+    Identity__Providers__0__Name: 'local',
+    Identity__Providers__0__Kind: 'Oidc',
+    Identity__Providers__0__Issuer: stack.AGENTS_OIDC_ISSUER,
+    Identity__Providers__0__Audiences__0: 'api://agents',
+    Identity__Providers__0__RequiredScope: 'Agents.Access',
+    Identity__Providers__0__RequireHttpsMetadata: 'false',
+    Logging__LogLevel__Default: 'Warning',
+  },
+});
+const api = `http://127.0.0.1:${port}`;
+let code = 1;
+try {
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    if (host.exitCode !== null) throw new Error(`the host exited with ${host.exitCode}`);
+    try {
+      if ((await fetch(`${api}/api/health/ready`, { signal: AbortSignal.timeout(5000) })).ok) break;
+    } catch { /* not listening yet */ }
+    if (Date.now() > deadline) throw new Error('the host was not ready within 90 s');
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  const tests = spawn(process.execPath, ['--test', '--test-concurrency=1', '--test-timeout=120000', 'test/'], {
+    cwd: here,
+    stdio: 'inherit',
+    env: { ...process.env, AGENTS_GATEWAY_TEST_API: api, AGENTS_OIDC_ISSUER: stack.AGENTS_OIDC_ISSUER },
+  });
+  code = await new Promise((resolve) => tests.on('exit', (c) => resolve(c ?? 1)));
+} catch (e) {
+  console.error(`sdk tests: ${e.message}`);
+} finally {
+  host.kill('SIGKILL');
+}
+process.exit(code);
