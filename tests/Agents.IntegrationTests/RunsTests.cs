@@ -152,7 +152,7 @@ public sealed class RunsTests(HostFixture fixture) : IClassFixture<HostFixture>
     [Theory]
     [InlineData("{\"message\":\"\"}", "message")]
     [InlineData("{\"message\":\"x\",\"parameters\":{\"temperature\":3}}", "parameters.temperature")]
-    [InlineData("{\"message\":\"x\",\"parameters\":{\"maxTokens\":0}}", "parameters.max_tokens")]
+    [InlineData("{\"message\":\"x\",\"parameters\":{\"maxTokens\":0}}", "parameters.maxTokens")]
     [InlineData("{\"message\":\"x\",\"agentId\":\"nope\"}", "agentId")]
     public async Task CreateRun_WithInvalidInput_Answers400NamingTheField(string body, string field)
     {

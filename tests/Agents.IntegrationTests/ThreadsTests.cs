@@ -101,7 +101,7 @@ public sealed class ThreadsTests(HostFixture fixture) : IClassFixture<HostFixtur
 
         var bad = await Alice.PostAsync("/api/v1/agents", new { name = "", tools = new[] { new { name = "rm_rf", approval = "never" } }, defaults = new { topP = 2 } });
         bad.Status.ShouldBe(HttpStatusCode.BadRequest);
-        bad.Body!["errors"]!.AsObject().Select(e => e.Key).Order().ShouldBe(["defaults.top_p", "name", "tools[0].name"]);
+        bad.Body!["errors"]!.AsObject().Select(e => e.Key).Order().ShouldBe(["defaults.topP", "name", "tools[0].name"]);
 
         (await Alice.DeleteAsync($"/api/v1/agents/{id}")).Status.ShouldBe(HttpStatusCode.NoContent);
         (await Alice.GetAsync($"/api/v1/agents/{id}")).Status.ShouldBe(HttpStatusCode.NotFound);

@@ -55,9 +55,11 @@ public static class ApplicationServices
         services.AddHttpClient(ModelProbe.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan);
 
         services.AddSingleton(sp => new CosmosDatabase(sp.GetRequiredService<CosmosOptions>(), Credential(sp, string.IsNullOrEmpty(sp.GetRequiredService<CosmosOptions>().Key))));
+        services.AddSingleton<QueueSignals>();
         services.AddSingleton(sp => new StorageQueueClient(
             sp.GetRequiredService<IHttpClientFactory>().CreateClient("queues"),
-            QueueEndpoint.From(sp.GetRequiredService<QueueOptions>(), Credential(sp, sp.GetRequiredService<QueueOptions>().ConnectionString is null))));
+            QueueEndpoint.From(sp.GetRequiredService<QueueOptions>(), Credential(sp, sp.GetRequiredService<QueueOptions>().ConnectionString is null)),
+            sp.GetRequiredService<QueueSignals>()));
         services.AddSingleton(sp => new ModelClient(
             sp.GetRequiredService<ModelOptions>(), Credential(sp, sp.GetRequiredService<ModelOptions>().UseEntraId),
             sp.GetRequiredService<IHttpClientFactory>().CreateClient(ModelProbe.HttpClientName)));
@@ -71,6 +73,7 @@ public static class ApplicationServices
         services.AddSingleton(sp => new AgentDefaults(sp.GetRequiredService<ModelOptions>().Deployment));
         services.AddSingleton<RunEventHub>();
         services.AddSingleton<RunEventLog>();
+        services.AddSingleton<RunEventFeeds>();
         services.AddSingleton<RunEventStreamer>();
         services.AddSingleton<RunRequests>();
         services.AddSingleton<PersistenceSender>();

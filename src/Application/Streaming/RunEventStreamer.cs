@@ -11,12 +11,13 @@ namespace Agents.Application.Streaming;
 
 /// <summary>
 /// Serves a run's events as Server-Sent Events from the durable log: everything after the client's last event id,
-/// then live events as they come (in-process at once, otherwise by polling the log with back-off), heartbeats as
+/// then live events as they come (in-process at once, otherwise from the run's shared feed, see
+/// <see cref="RunEventFeeds"/>), heartbeats as
 /// SSE comments, and the end of the stream after the <c>done</c> event. Written by hand rather than with
 /// <c>TypedResults.ServerSentEvents</c>, whose items cannot express comments (the heartbeats).
 /// A client that disconnects stops only its stream, never the run.
 /// </summary>
-public sealed class RunEventStreamer(RunEventLog log, RunEventHub hub, StreamingOptions options)
+public sealed class RunEventStreamer(RunEventLog log, RunEventHub hub, RunEventFeeds feeds, StreamingOptions options)
 {
     public async Task StreamAsync(HttpContext http, string ownerId, string runId, long afterId)
     {
@@ -33,19 +34,19 @@ public sealed class RunEventStreamer(RunEventLog log, RunEventHub hub, Streaming
         try
         {
             await WriteAsync(response, $"retry: {options.RetryMilliseconds}\n\n", ct).ConfigureAwait(false);
-            if (await WriteNewAsync(response, await log.ReadAfterAsync(ownerId, runId, last, ct).ConfigureAwait(false)).ConfigureAwait(false))
+            var backlog = await log.ReadAfterAsync(ownerId, runId, last, ct).ConfigureAwait(false);
+            if (await WriteNewAsync(response, backlog).ConfigureAwait(false))
             {
                 return;
             }
-
-            var poll = TimeSpan.FromMilliseconds(options.PollMinMilliseconds);
-            var nextPoll = DateTimeOffset.UtcNow + poll;
-            var nextHeartbeat = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(options.HeartbeatSeconds);
+            // From here on, events come through the hub: at once from this process, and from the run's shared feed
+            // (one poll of the log per run, whoever produces it).
+            using var feed = feeds.Attach(ownerId, runId, last);
+            var heartbeat = TimeSpan.FromSeconds(options.HeartbeatSeconds);
             while (!ct.IsCancellationRequested)
             {
-                var wakeAt = nextPoll < nextHeartbeat ? nextPoll : nextHeartbeat;
                 using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
-                wait.CancelAfter(Max(wakeAt - DateTimeOffset.UtcNow, TimeSpan.Zero));
+                wait.CancelAfter(heartbeat);
                 var batch = new List<StoredEvent>();
                 try
                 {
@@ -59,28 +60,12 @@ public sealed class RunEventStreamer(RunEventLog log, RunEventHub hub, Streaming
                 }
                 catch (OperationCanceledException) when (!ct.IsCancellationRequested)
                 {
+                    await WriteAsync(response, ": keep-alive\n\n", ct).ConfigureAwait(false);
+                    continue;
                 }
-
-                if (batch.Count > 0 && await WriteNewAsync(response, batch).ConfigureAwait(false))
+                if (await WriteNewAsync(response, batch).ConfigureAwait(false))
                 {
                     return;
-                }
-                var now = DateTimeOffset.UtcNow;
-                if (now >= nextPoll)
-                {
-                    var found = await log.ReadAfterAsync(ownerId, runId, last, ct).ConfigureAwait(false);
-                    if (await WriteNewAsync(response, found).ConfigureAwait(false))
-                    {
-                        return;
-                    }
-                    // Back off while nothing new arrives through the log; start fast again when it does.
-                    poll = found.Count > 0 ? TimeSpan.FromMilliseconds(options.PollMinMilliseconds) : Min(poll * 2, TimeSpan.FromMilliseconds(options.PollMaxMilliseconds));
-                    nextPoll = now + poll;
-                }
-                if (now >= nextHeartbeat)
-                {
-                    await WriteAsync(response, ": keep-alive\n\n", ct).ConfigureAwait(false);
-                    nextHeartbeat = now + TimeSpan.FromSeconds(options.HeartbeatSeconds);
                 }
             }
         }
@@ -141,7 +126,4 @@ public sealed class RunEventStreamer(RunEventLog log, RunEventHub hub, Streaming
         await response.Body.FlushAsync(ct).ConfigureAwait(false);
     }
 
-    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
-
-    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 }

@@ -39,8 +39,11 @@ public sealed partial class LocalRunEngine(
         var lease = await RunLeaseHolder.TryAcquireAsync(runs, run, holder, Visibility, clock, ct).ConfigureAwait(false);
         if (lease is null)
         {
-            // Another worker executes it; look again when its lease would lapse, in case that worker died.
-            return QueueOutcome.RetryAfter(Visibility);
+            // Another worker executes it; look again when its lease would lapse, in case that worker died. A fresh
+            // message rather than this one again: waiting for a lease is not a failed delivery and must not count
+            // towards the poison threshold (after a crash, the dead worker's lease is waited out this way).
+            await requests.SendAsync(run, Visibility, ct).ConfigureAwait(false);
+            return QueueOutcome.Done;
         }
 
         await using (lease.ConfigureAwait(false))

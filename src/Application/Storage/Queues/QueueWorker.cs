@@ -75,7 +75,7 @@ public abstract partial class QueueWorker(StorageQueueClient client, QueueOption
                 }
                 if (batch.Count == 0)
                 {
-                    await Task.Delay(idle, stoppingToken).ConfigureAwait(false);
+                    await client.Signals.WaitAsync(Queue, idle, stoppingToken).ConfigureAwait(false);
                     idle = TimeSpan.FromMilliseconds(Math.Min(idle.TotalMilliseconds * 2, options.MaxPollIntervalMilliseconds));
                     continue;
                 }

@@ -9,8 +9,11 @@ namespace Agents.Application.Storage.Queues;
 /// A small client for the Azure Queue service REST API (Azure.Storage.Queues is not available here).
 /// Message bodies are base64-encoded text, which is what the Azure Functions queue trigger expects.
 /// </summary>
-public sealed class StorageQueueClient(HttpClient http, QueueEndpoint endpoint)
+public sealed class StorageQueueClient(HttpClient http, QueueEndpoint endpoint, QueueSignals? signals = null)
 {
+    /// <summary>Wakes this process's workers when it sends a message (see <see cref="QueueSignals"/>).</summary>
+    public QueueSignals Signals { get; } = signals ?? new QueueSignals();
+
     private const string ApiVersion = "2023-11-03";
 
     public QueueEndpoint Endpoint => endpoint;
@@ -36,6 +39,10 @@ public sealed class StorageQueueClient(HttpClient http, QueueEndpoint endpoint)
         if (response.StatusCode != HttpStatusCode.Created)
         {
             await ThrowAsync(response, ct).ConfigureAwait(false);
+        }
+        if (initialVisibilityDelay is null || initialVisibilityDelay <= TimeSpan.Zero)
+        {
+            Signals.Notify(queue);
         }
     }
 
