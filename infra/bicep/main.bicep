@@ -54,7 +54,7 @@ var aiServicesName = 'ai-${resourceToken}' // also the custom subdomain: https:/
 var cosmosDatabaseName = 'agents'
 var durableTaskHubName = 'agents'
 // The queue trigger creates <name>-poison itself when a message exhausts its retries (5 dequeues by default).
-var queueNames = ['run-requests', 'run-work', 'persist']
+var queueNames = ['run-requests', 'persist']
 var cosmosContainerNames = [
   'agents'
   'threads'

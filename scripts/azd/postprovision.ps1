@@ -39,7 +39,7 @@ function Install-JsonFile([string] $Path, [string] $Json) {
 }
 
 # A local run gets its own Durable task hub, so it never picks up the deployed app's orchestrations.
-# Note: the queue triggers (run-requests, run-work, persist) are shared with the deployed app.
+# Note: the queue triggers (run-requests, persist) are shared with the deployed app.
 $localSettings = [ordered]@{
     IsEncrypted = $false
     Values      = [ordered]@{

@@ -5,15 +5,20 @@ install_node_packages "$ROOT/local"
 install_chromium
 build_dotnet Debug
 build_web
+# The chat app's end-to-end tests serve the app on a port the OIDC provider must accept as a redirect URI, so the
+# port is chosen first and registered when the stack starts.
+E2E_PORT="$(free_port)"
 log "starting a private stack on free ports"
-start_stack "$DIR" free
+OIDC_EXTRA_REDIRECT_URIS="http://127.0.0.1:$E2E_PORT/auth/callback" start_stack "$DIR" free
 SIM_PORT="$(free_port)"
+while [ "$SIM_PORT" = "$E2E_PORT" ]; do SIM_PORT="$(free_port)"; done
 start_bg "$DIR" simulator dotnet "$ROOT/src/ModelSimulator/bin/Debug/net10.0/Agents.ModelSimulator.dll" --urls "http://127.0.0.1:$SIM_PORT"
 wait_http "http://127.0.0.1:$SIM_PORT/health" 60
 export AGENTS_TEST_ENV_FILE="$DIR/stack.env"
 export AGENTS_TEST_MODEL_ENDPOINT="http://127.0.0.1:$SIM_PORT/v1/"
 export AGENTS_TEST_WEB_ROOT="$ROOT/src/Web/dist"
 export AGENTS_TEST_OIDC_DATA_DIR="$DIR/stack"
+export AGENTS_TEST_E2E_PORT="$E2E_PORT"
 status=0
 if [ -f "$ROOT/src/Web/package.json" ]; then
   log "chat app unit tests"

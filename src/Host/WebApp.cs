@@ -34,8 +34,10 @@ internal static class WebApp
         var files = new PhysicalFileProvider(Path.GetFullPath(root, app.Environment.ContentRootPath));
         app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
         app.UseStaticFiles(new StaticFileOptions { FileProvider = files });
-        // Client-side routes (e.g. /auth/callback) get the app; /api stays the API's, with its own 404s.
-        app.MapFallback("{*path:regex(^(?!api/).*$)}", async http =>
+        // Client-side routes (e.g. /auth/callback) get the app; /api stays the API's, with its own 404s. Paths that
+        // look like files (/assets/index-….js) must not match: routing runs before the static files middleware, which
+        // serves nothing once an endpoint has been chosen, so the scripts would be answered with index.html.
+        app.MapFallback("{*path:regex(^(?!api/).*$):nonfile}", async http =>
         {
             http.Response.ContentType = "text/html; charset=utf-8";
             await http.Response.SendFileAsync(files.GetFileInfo("index.html"));

@@ -165,6 +165,28 @@ public sealed class GatewayTests(HostFixture fixture) : IClassFixture<HostFixtur
     }
 
     [Fact]
+    public async Task OtherRoutes_AreNotSupported_InTheSurfacesFormat_AfterAuthentication()
+    {
+        var anonymous = await fixture.Anonymous.PostAsync("/api/openai/v1/embeddings", new { model = "sim-small", input = "hi" });
+        anonymous.Status.ShouldBe(HttpStatusCode.Unauthorized);
+        anonymous.Body!["error"]!["type"]!.GetValue<string>().ShouldBe("authentication_error");
+
+        var embeddings = await Alice.PostAsync("/api/openai/v1/embeddings", new { model = "sim-small", input = "hi" });
+        embeddings.Status.ShouldBe(HttpStatusCode.NotFound);
+        embeddings.Body!["error"]!["code"]!.GetValue<string>().ShouldBe("route_not_supported");
+        embeddings.Body!["error"]!["type"]!.GetValue<string>().ShouldBe("not_found_error");
+        embeddings.Raw.Headers.GetValues("x-request-id").Single().ShouldStartWith("gw_");
+
+        var batches = await Alice.GetAsync("/api/anthropic/v1/messages/batches");
+        batches.Status.ShouldBe(HttpStatusCode.NotFound);
+        batches.Body!["error"]!["problem_code"]!.GetValue<string>().ShouldBe("route_not_supported");
+
+        var wrongMethod = await Alice.GetAsync(OpenAi);
+        wrongMethod.Status.ShouldBe(HttpStatusCode.NotFound);
+        wrongMethod.Body!["error"]!["code"]!.GetValue<string>().ShouldBe("route_not_supported");
+    }
+
+    [Fact]
     public async Task Anthropic_AcceptsOurApiKey_InXApiKey()
     {
         var created = await Alice.PostAsync("/api/v1/api-keys", new { name = "anthropic-sdk" });

@@ -97,8 +97,17 @@ public sealed class RunsTests(HostFixture fixture) : IClassFixture<HostFixture>
     {
         var thread = await Alice.CreateThreadAsync();
         var run = await Alice.StartRunAsync(thread, "slow [[sim tokens=200 tps=20]]");
-        await Alice.WaitRunAsync(thread, run, r => r["status"]!.GetValue<string>() == "in_progress");
-        await Task.Delay(1500);
+        using (var stream = await Sse.OpenAsync(Alice.Http, thread, run))
+        {
+            var deltas = 0;
+            await foreach (var e in Sse.ReadAsync(await stream.Content.ReadAsStreamAsync()))
+            {
+                if (e.Type == "message.delta" && ++deltas == 5)
+                {
+                    break; // the model is streaming: cancel now
+                }
+            }
+        }
 
         var started = DateTime.UtcNow;
         (await Alice.PostAsync($"/api/v1/threads/{thread}/runs/{run}/cancel")).Status.ShouldBe(HttpStatusCode.Accepted);

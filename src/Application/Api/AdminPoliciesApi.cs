@@ -43,7 +43,8 @@ public sealed record PolicyToolCallResult(string Name, string Action, string? Po
 /// <summary>
 /// Admin routes of the policy pipeline and the activity stream (role Agents.Admin): the policies and their settings
 /// schemas, the effective chain with the source of every value, setting and resetting the stored chain, testing a
-/// policy or a chain on a sample (only the judge calls a model), and live/recent activity.
+/// policy or a chain on a sample (only the judge calls a model), and live/recent activity. The handlers are public
+/// for the Azure Functions app.
 /// </summary>
 public static class AdminPoliciesApi
 {
@@ -61,11 +62,11 @@ public static class AdminPoliciesApi
         activity.MapGet("/recent", Recent).WithName("RecentActivity");
     }
 
-    private static Microsoft.AspNetCore.Http.HttpResults.Ok<ListResponse<PolicyInfo>> List(PolicyCatalog catalog) =>
+    public static Microsoft.AspNetCore.Http.HttpResults.Ok<ListResponse<PolicyInfo>> List(PolicyCatalog catalog) =>
         TypedResults.Ok(new ListResponse<PolicyInfo>(catalog.All.OrderBy(p => p.Name, StringComparer.Ordinal).Select(p => new PolicyInfo(
             p.Name, p.Description, p.Stages.Select(ActivityTypes.StageName).ToList(), p.DefaultTimeoutMs, "closed", p.Schema.ToJsonSchema())).ToList(), null));
 
-    private static async Task<IResult> GetChain(HttpContext http, PolicyConfiguration configuration, AgentStore agents, string? agentId)
+    public static async Task<IResult> GetChain(HttpContext http, PolicyConfiguration configuration, AgentStore agents, string? agentId)
     {
         var ct = http.RequestAborted;
         var agent = agentId is null ? null : (await agents.GetVisibleAsync(http.Caller().UserId, agentId, ct))?.Value
@@ -79,7 +80,7 @@ public static class AdminPoliciesApi
         return TypedResults.Ok(View(effective, stored?.Value, configuration, agentId));
     }
 
-    private static async Task<IResult> SetChain(HttpContext http, PolicyConfiguration configuration, ILogger<PolicyConfiguration> logger)
+    public static async Task<IResult> SetChain(HttpContext http, PolicyConfiguration configuration, ILogger<PolicyConfiguration> logger)
     {
         var request = await RequestJson.ReadAsync<SetPolicyChainRequest>(http.Request, http.RequestAborted);
         var caller = http.Caller();
@@ -89,13 +90,13 @@ public static class AdminPoliciesApi
         return TypedResults.Ok(View(configuration.Resolve(stored, null), stored, configuration, null));
     }
 
-    private static async Task<IResult> ResetChain(HttpContext http, PolicyConfiguration configuration)
+    public static async Task<IResult> ResetChain(HttpContext http, PolicyConfiguration configuration)
     {
         await configuration.ResetAsync(http.RequestAborted);
         return TypedResults.NoContent();
     }
 
-    private static async Task<IResult> Test(HttpContext http, PolicyConfiguration configuration, PolicyCatalog catalog, AgentStore agents, TimeProvider clock, ILogger<PolicyChain> logger)
+    public static async Task<IResult> Test(HttpContext http, PolicyConfiguration configuration, PolicyCatalog catalog, AgentStore agents, TimeProvider clock, ILogger<PolicyChain> logger)
     {
         var ct = http.RequestAborted;
         var request = await RequestJson.ReadAsync<PolicyTestRequest>(http.Request, ct);
@@ -163,10 +164,10 @@ public static class AdminPoliciesApi
         return TypedResults.Ok(new PolicyTestResult(requestAction, modified, responseAction, responseText, calls, events));
     }
 
-    private static async Task Stream(HttpContext http, ActivityStreamer streamer, string? type, string? userId, string? policy) =>
+    public static async Task Stream(HttpContext http, ActivityStreamer streamer, string? type, string? userId, string? policy) =>
         await streamer.StreamAsync(http, ActivityFilter.Parse(type, userId, policy));
 
-    private static async Task<IResult> Recent(HttpContext http, ActivityStore store, int? limit, string? type, string? userId, string? policy)
+    public static async Task<IResult> Recent(HttpContext http, ActivityStore store, int? limit, string? type, string? userId, string? policy)
     {
         if (limit is < 1 or > ActivityStore.MaxRecent)
         {

@@ -46,8 +46,8 @@ public static class GatewayProblems
 /// <summary>
 /// Errors in each surface's own format, with our problem code inside: OpenAI's
 /// <c>{"error":{"message","type","code","param"}}</c> (code = our code) and Anthropic's
-/// <c>{"type":"error","error":{"type","message","problem_code"}}</c>. The endpoint filter also converts the
-/// ProblemDetails of filters that run inside it (authentication, limits) and <see cref="ApiProblemException"/>s, and
+/// <c>{"type":"error","error":{"type","message","problem_code"}}</c>. <see cref="HandleAsync"/> also converts the
+/// ProblemDetails of the steps that run inside it (authentication, limits) and <see cref="ApiProblemException"/>s, and
 /// gives every gateway response its request id (<c>x-request-id</c>, <c>request-id</c>).
 /// </summary>
 public static class GatewayErrors
@@ -66,16 +66,18 @@ public static class GatewayErrors
         return id;
     }
 
-    /// <summary>The surface's endpoint filter (the outermost, so it sees what the filters inside it answer).</summary>
-    public static Func<EndpointFilterInvocationContext, EndpointFilterDelegate, ValueTask<object?>> Filter(GatewaySurface surface) => async (invocation, next) =>
+    /// <summary>
+    /// Runs <paramref name="next"/> (the outermost step, so it sees what the steps inside it answer) and converts its
+    /// ProblemDetails and exceptions into the surface's format; see <see cref="GatewayRoutes.HandleAsync"/>.
+    /// </summary>
+    public static async ValueTask<object?> HandleAsync(HttpContext http, GatewaySurface surface, Func<ValueTask<object?>> next)
     {
-        var http = invocation.HttpContext;
         var id = RequestId(http);
         http.Response.Headers["x-request-id"] = id;
         http.Response.Headers["request-id"] = id;
         try
         {
-            var result = await next(invocation).ConfigureAwait(false);
+            var result = await next().ConfigureAwait(false);
             return result is ProblemHttpResult problem ? Result(surface, FromDetails(problem.ProblemDetails), http) : result;
         }
         catch (ApiProblemException e) when (!http.Response.HasStarted)
@@ -87,7 +89,7 @@ public static class GatewayErrors
             http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(GatewayErrors).FullName!).LogGatewayFailure(e, http.Request.Path.Value ?? "");
             return Result(surface, Problems.Unexpected(), http);
         }
-    };
+    }
 
     public static IResult Result(GatewaySurface surface, ApiProblem problem, HttpContext http)
     {

@@ -8,9 +8,9 @@ using Microsoft.AspNetCore.Routing;
 namespace Agents.Application.Gateway;
 
 /// <summary>
-/// The gateway's routes: <c>/api/openai/v1</c> and <c>/api/anthropic/v1</c>. Filters, outermost first: errors in the
-/// surface's format (so what the inner filters answer is converted too), then authentication (Bearer token or API
-/// key, including Anthropic's <c>x-api-key</c>), then the rate limiter.
+/// The gateway's routes: <c>/api/openai/v1</c> and <c>/api/anthropic/v1</c>, behind <see cref="HandleAsync"/>: errors in
+/// the surface's format around authentication (Bearer token or API key, including Anthropic's <c>x-api-key</c>) and
+/// the rate limiter.
 /// </summary>
 public static class GatewayRoutes
 {
@@ -32,15 +32,22 @@ public static class GatewayRoutes
     }
 
     /// <summary>Other routes of the providers' APIs (embeddings, responses, ...): a 404 in the surface's format that says so.</summary>
-    private static IResult NotSupported(HttpContext http) => throw new ApiProblemException(new ApiProblem(404, "route_not_supported",
+    public static IResult NotSupported(HttpContext http) => throw new ApiProblemException(new ApiProblem(404, "route_not_supported",
         "The gateway does not offer this route", $"'{http.Request.Method} {http.Request.Path}' is not supported; the gateway offers chat completions (OpenAI), messages (Anthropic) and models."));
 
     /// <summary>
-    /// Errors in the surface's format, then authentication, then the rate limiter (chat calls count as costly; their
-    /// 429 comes out in the surface's format too). Token budgets are reserved by <see cref="ChatGateway"/>.
+    /// What every gateway request goes through, outermost first: errors in the surface's format (so what the inner
+    /// steps answer is converted too), authentication, the rate limiter under <paramref name="policy"/> (chat calls
+    /// count as costly; their 429 comes out in the surface's format too), then <paramref name="endpoint"/>. The
+    /// portable host runs it as the groups' endpoint filter, the Functions app from its worker middleware. Token
+    /// budgets are reserved by <see cref="ChatGateway"/>.
     /// </summary>
-    private static RouteGroupBuilder Secure(RouteGroupBuilder group, GatewaySurface surface) => group
-        .AddEndpointFilter(GatewayErrors.Filter(surface))
-        .AddEndpointFilter(CallerAuthentication.Filter)
-        .AddEndpointFilter(RateLimiting.Filter);
+    public static ValueTask<object?> HandleAsync(HttpContext http, GatewaySurface surface, RateLimitPolicy policy, Func<ValueTask<object?>> endpoint) =>
+        GatewayErrors.HandleAsync(http, surface, async () =>
+            await CallerAuthentication.AuthenticateAsync(http).ConfigureAwait(false)
+            ?? await RateLimiting.ApplyAsync(http, policy).ConfigureAwait(false)
+            ?? await endpoint().ConfigureAwait(false));
+
+    private static RouteGroupBuilder Secure(RouteGroupBuilder group, GatewaySurface surface) => group.AddEndpointFilter((invocation, next) =>
+        HandleAsync(invocation.HttpContext, surface, RateLimiting.PolicyOf(invocation.HttpContext), () => next(invocation)));
 }

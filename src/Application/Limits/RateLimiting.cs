@@ -29,9 +29,12 @@ public static class RateLimiting
     public static async ValueTask<object?> Filter(EndpointFilterInvocationContext invocation, EndpointFilterDelegate next)
     {
         var http = invocation.HttpContext;
-        var policy = http.GetEndpoint()?.Metadata.GetMetadata<RateLimitMetadata>()?.Policy ?? RateLimitPolicy.General;
-        return await ApplyAsync(http, policy).ConfigureAwait(false) ?? await next(invocation).ConfigureAwait(false);
+        return await ApplyAsync(http, PolicyOf(http)).ConfigureAwait(false) ?? await next(invocation).ConfigureAwait(false);
     }
+
+    /// <summary>The policy of the request's endpoint (<see cref="WithRateLimit"/>); <see cref="RateLimitPolicy.General"/> when unmarked.</summary>
+    public static RateLimitPolicy PolicyOf(HttpContext http) =>
+        http.GetEndpoint()?.Metadata.GetMetadata<RateLimitMetadata>()?.Policy ?? RateLimitPolicy.General;
 
     /// <summary>
     /// Counts the request of the authenticated caller under <paramref name="policy"/> and sets the rate limit headers.

@@ -107,11 +107,14 @@ public sealed partial class RunActivities(
     /// <summary>Appends the update's events to the run's log, then sends the update to the persistence queue.</summary>
     public async Task SaveAsync(RunRef run, RunUpdate update, int position, CancellationToken ct)
     {
-        // The final `done` event is held back: the persistence worker appends it once the run's end is durable, so a
-        // client that reads the messages after `done` finds them (read-your-writes, for streams too).
-        var writer = new RunEventWriter(log, hub, run.UserId, run.RunId, position, clock);
-        await writer.AppendAsync(update.Events.Where(e => e.Type != RunEventTypes.Done), ct).ConfigureAwait(false);
-        await persistence.SendUpdateAsync(run, update, ct).ConfigureAwait(false);
+        // The events of a parked or finished run are held back: the persistence worker appends them once the state
+        // they announce is stored, so a client acting on them (approving, reading the messages) finds that state.
+        if (!RunPersistence.IsHeldUntilDurable(update))
+        {
+            var writer = new RunEventWriter(log, hub, run.UserId, run.RunId, position, clock);
+            await writer.AppendAsync(update.Events, ct).ConfigureAwait(false);
+        }
+        await persistence.SendUpdateAsync(run, update, position, ct).ConfigureAwait(false);
     }
 
     public async Task<bool> IsCancelRequestedAsync(RunRef run, CancellationToken ct) =>

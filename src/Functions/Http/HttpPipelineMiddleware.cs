@@ -1,3 +1,4 @@
+using Agents.Application.Gateway;
 using Agents.Application.Hosting;
 using Agents.Application.Http;
 using Agents.Application.Limits;
@@ -9,11 +10,12 @@ using Microsoft.Extensions.Logging;
 namespace Agents.Functions.Http;
 
 /// <summary>
-/// The portable host's HTTP pipeline (<see cref="ApiRoutes"/>) for HTTP functions, which run no endpoint filters:
-/// <see cref="ProblemMiddleware.HandleAsync"/> (correlation id, body limit, exceptions as problems) around, for
-/// everything under <see cref="ApiRoutes.Prefix"/>, the caller's authentication, the rate limit and, under /admin,
-/// the admin role; health stays open. The function's <see cref="IResult"/> is executed in here, so that its failures
-/// are translated too. Other triggers pass through.
+/// The portable host's HTTP pipeline (<see cref="ApiRoutes"/>, <see cref="GatewayRoutes"/>) for HTTP functions, which run
+/// no endpoint filters: <see cref="ProblemMiddleware.HandleAsync"/> (correlation id, body limit, exceptions as problems)
+/// around the filters of the function's route group: under <see cref="ApiRoutes.Prefix"/> the caller's authentication,
+/// the rate limit and, under /admin, the admin role; under the gateway's prefixes <see cref="GatewayRoutes.HandleAsync"/>
+/// (the same steps, errors in the surface's format); health and unmatched routes stay open. The function's
+/// <see cref="IResult"/> is executed in here, so that its failures are translated too. Other triggers pass through.
 /// </summary>
 internal sealed class HttpPipelineMiddleware(RequestLimits limits, ILogger<ProblemMiddleware> logger) : IFunctionsWorkerMiddleware
 {
@@ -29,15 +31,14 @@ internal sealed class HttpPipelineMiddleware(RequestLimits limits, ILogger<Probl
 
         await ProblemMiddleware.HandleAsync(http, limits, logger, async () =>
         {
-            var result = await AdmitAsync(http, context.FunctionDefinition.Name);
-            if (result is null)
+            var result = await RunAsync(http, context.FunctionDefinition.Name, async () =>
             {
                 await next(context);
-                result = context.GetInvocationResult().Value as IResult;
-            }
-            if (result is not null)
+                return context.GetInvocationResult().Value;
+            });
+            if (result is IResult response)
             {
-                await result.ExecuteAsync(http);
+                await response.ExecuteAsync(http);
             }
         });
 
@@ -45,22 +46,38 @@ internal sealed class HttpPipelineMiddleware(RequestLimits limits, ILogger<Probl
         context.GetInvocationResult().Value = Results.Empty;
     }
 
-    /// <summary>The endpoint filters of the API group, in their order; null when the request may go on.</summary>
-    private static async Task<IResult?> AdmitAsync(HttpContext http, string function)
+    /// <summary>The function inside the endpoint filters of its route group, in their order; the result to execute.</summary>
+    private static async ValueTask<object?> RunAsync(HttpContext http, string function, Func<ValueTask<object?>> invoke)
     {
-        if (!http.Request.Path.StartsWithSegments(ApiRoutes.Prefix))
+        var path = http.Request.Path;
+        if (function == RouteNotFoundFunction.Name)
         {
-            return null;
+            return await invoke();
+        }
+        if (path.StartsWithSegments(GatewayRoutes.OpenAiPrefix))
+        {
+            return await GatewayRoutes.HandleAsync(http, GatewaySurface.OpenAi, RateLimitPolicyOf(function), invoke);
+        }
+        if (path.StartsWithSegments(GatewayRoutes.AnthropicPrefix))
+        {
+            return await GatewayRoutes.HandleAsync(http, GatewaySurface.Anthropic, RateLimitPolicyOf(function), invoke);
+        }
+        if (!path.StartsWithSegments(ApiRoutes.Prefix))
+        {
+            return await invoke();
         }
         return await CallerAuthentication.AuthenticateAsync(http)
             ?? await RateLimiting.ApplyAsync(http, RateLimitPolicyOf(function))
-            ?? (http.Request.Path.StartsWithSegments(AdminPrefix) ? CallerAuthentication.ForbidUnlessAdmin(http) : null);
+            ?? (path.StartsWithSegments(AdminPrefix) ? CallerAuthentication.ForbidUnlessAdmin(http) : null)
+            ?? await invoke();
     }
 
-    /// <summary>The routes the Api classes mark with <c>.WithRateLimit(RateLimitPolicy.Costly)</c>.</summary>
+    /// <summary>The routes marked with <c>.WithRateLimit(RateLimitPolicy.Costly)</c> in the Api classes and <see cref="GatewayRoutes"/>.</summary>
     private static RateLimitPolicy RateLimitPolicyOf(string function) => function switch
     {
-        nameof(RunFunctions.CreateRun) => RateLimitPolicy.Costly,
+        nameof(RunFunctions.CreateRun)
+            or nameof(GatewayFunctions.GatewayOpenAiChatCompletions)
+            or nameof(GatewayFunctions.GatewayAnthropicMessages) => RateLimitPolicy.Costly,
         _ => RateLimitPolicy.General,
     };
 }

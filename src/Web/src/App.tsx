@@ -4,7 +4,7 @@ import { ApiClient } from './api/client';
 import type { Me } from './api/types';
 import { nameFromIdToken, rolesFromIdToken, type Auth } from './auth';
 import type { AppConfig } from './config';
-import { AdminPlaceholder } from './components/AdminPlaceholder';
+import { AdminPage } from './admin/AdminPage';
 import { ChatPage } from './components/ChatPage';
 import { ErrorNotice } from './components/ErrorNotice';
 import { Header } from './components/Header';
@@ -68,13 +68,19 @@ function SignedInApp({
   );
   const [me, setMe] = useState<Me | null>(null);
   const [meError, setMeError] = useState<unknown>(null);
+  const [meSettled, setMeSettled] = useState(false);
   const route = parseRoute(usePathname());
 
   useEffect(() => {
     const controller = new AbortController();
-    api.me(controller.signal).then(setMe, (err: unknown) => {
-      if (!controller.signal.aborted) setMeError(err);
-    });
+    api
+      .me(controller.signal)
+      .then(setMe, (err: unknown) => {
+        if (!controller.signal.aborted) setMeError(err);
+      })
+      .finally(() => {
+        if (!controller.signal.aborted) setMeSettled(true);
+      });
     return () => controller.abort();
   }, [api]);
 
@@ -93,7 +99,7 @@ function SignedInApp({
       <main id="main" className="app-main">
         {route.name === 'chat' && <ChatPage api={api} threadId={route.threadId} />}
         {route.name === 'usage' && <UsageView api={api} />}
-        {route.name === 'admin' && <AdminPlaceholder allowed={isAdmin} />}
+        {route.name === 'admin' && <AdminPage api={api} allowed={isAdmin} rolesKnown={meSettled || isAdmin} />}
       </main>
     </div>
   );

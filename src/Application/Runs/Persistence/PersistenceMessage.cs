@@ -12,6 +12,12 @@ public sealed record PersistenceMessage
     public RunRef? Run { get; init; }
     public RunUpdate? Update { get; init; }
     public long? UpdateRef { get; init; }
+
+    /// <summary>
+    /// The position whose event ids the update's events take. Set when the events are held back until the update is
+    /// durable (see <see cref="RunPersistence.IsHeldUntilDurable"/>); the persistence worker then appends them.
+    /// </summary>
+    public int? EventPosition { get; init; }
     public UsageRecord? Usage { get; init; }
     public ThreadDeletion? ThreadDeleted { get; init; }
 

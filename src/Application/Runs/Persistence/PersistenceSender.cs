@@ -7,7 +7,7 @@ using Agents.Domain.Usage;
 
 namespace Agents.Application.Runs.Persistence;
 
-/// <summary>Sends writes to the persistence queue. Events are not sent: they were appended to the event log already.</summary>
+/// <summary>Sends writes to the persistence queue.</summary>
 public sealed class PersistenceSender(StorageQueueClient queues, QueueOptions options, CosmosDatabase cosmos)
 {
     /// <summary>A queue message holds 64 KiB of base64, i.e. 48 KiB of text; keep a margin.</summary>
@@ -17,16 +17,22 @@ public sealed class PersistenceSender(StorageQueueClient queues, QueueOptions op
 
     private string Queue => options.QueuePrefix + QueueNames.Persist;
 
-    public async Task SendUpdateAsync(RunRef run, RunUpdate update, CancellationToken ct)
+    public async Task SendUpdateAsync(RunRef run, RunUpdate update, int position, CancellationToken ct)
     {
-        // Only the final event travels with the update (see RunPersistence); the others are in the log already.
-        var message = new PersistenceMessage { Run = run, Update = update with { Events = update.Events.Where(e => e.Type == RunEventTypes.Done).ToList() } };
+        // Events travel with the update only when they are held back until it is durable; otherwise they are in the log already.
+        var held = RunPersistence.IsHeldUntilDurable(update);
+        var message = new PersistenceMessage
+        {
+            Run = run,
+            Update = held ? update : update with { Events = [] },
+            EventPosition = held ? position : null,
+        };
         var json = JsonSerializer.Serialize(message, CosmosDatabase.Json);
         if (Encoding.UTF8.GetByteCount(json) > MaxInlineBytes)
         {
             await runs.UpsertAsync(PartitionKeys.Thread(run.UserId, run.ThreadId), "update",
                 new StoredUpdate(StoredUpdate.IdFor(run.RunId, update.Version), message.Update), ct).ConfigureAwait(false);
-            json = JsonSerializer.Serialize(new PersistenceMessage { Run = run, UpdateRef = update.Version }, CosmosDatabase.Json);
+            json = JsonSerializer.Serialize(new PersistenceMessage { Run = run, UpdateRef = update.Version, EventPosition = message.EventPosition }, CosmosDatabase.Json);
         }
         await queues.SendMessageAsync(Queue, json, ct: ct).ConfigureAwait(false);
     }

@@ -53,12 +53,18 @@ public sealed partial class RunPersistence(
             var update = message.Update ?? await LoadStoredUpdateAsync(run, message.UpdateRef, ct).ConfigureAwait(false);
             if (update is not null)
             {
-                await ApplyUpdateAsync(run, update, ct).ConfigureAwait(false);
+                await ApplyUpdateAsync(run, update, message.EventPosition, ct).ConfigureAwait(false);
             }
         }
     }
 
-    private async Task ApplyUpdateAsync(RunRef runRef, RunUpdate update, CancellationToken ct)
+    /// <summary>
+    /// Whether an update's events wait until the update is stored: those of a run that parks (the approval card must
+    /// not appear before the approval can be accepted) or ends (<c>done</c> must not come before the messages).
+    /// </summary>
+    public static bool IsHeldUntilDurable(RunUpdate update) => update.Status == RunStatus.RequiresAction || update.Status.IsTerminal();
+
+    private async Task ApplyUpdateAsync(RunRef runRef, RunUpdate update, int? eventPosition, CancellationToken ct)
     {
         var stored = await runs.GetAsync(runRef.UserId, runRef.ThreadId, runRef.RunId, ct).ConfigureAwait(false);
         if (stored is null)
@@ -69,7 +75,7 @@ public sealed partial class RunPersistence(
         {
             if (update.Status.IsTerminal())
             {
-                await FinishAsync(runRef, update, ct).ConfigureAwait(false); // finish what a crash may have interrupted
+                await AfterAppliedAsync(runRef, update, eventPosition, ct).ConfigureAwait(false); // finish what a crash may have interrupted
             }
             return; // Already applied (a redelivery, or a replayed step).
         }
@@ -103,21 +109,27 @@ public sealed partial class RunPersistence(
             Version = update.Version,
         }, ct).ConfigureAwait(false);
 
+        await AfterAppliedAsync(runRef, update, eventPosition, ct).ConfigureAwait(false);
         if (update.Status.IsTerminal())
         {
-            await FinishAsync(runRef, update, ct).ConfigureAwait(false);
             var status = applied?.Status.ToString() ?? "deleted";
             LogFinished(logger, runRef.RunId, status);
         }
     }
 
-    /// <summary>Frees the thread and appends the final event: the run's end is durable now.</summary>
-    private async Task FinishAsync(RunRef runRef, RunUpdate update, CancellationToken ct)
+    /// <summary>Frees the thread of a finished run, and appends the events held back until the update was stored.</summary>
+    private async Task AfterAppliedAsync(RunRef runRef, RunUpdate update, int? eventPosition, CancellationToken ct)
     {
-        await threads.ReleaseAsync(runRef.UserId, runRef.ThreadId, runRef.RunId, ct).ConfigureAwait(false);
-        var done = update.Events.Where(e => e.Type == RunEventTypes.Done)
-            .Select(e => new StoredEvent(RunEventLog.MakeId(RunEventLog.FinalPosition, 1), e.Type, e.Data)).ToList();
-        await events.AppendAsync(runRef.UserId, runRef.RunId, done, clock.GetUtcNow(), ct).ConfigureAwait(false);
+        if (update.Status.IsTerminal())
+        {
+            await threads.ReleaseAsync(runRef.UserId, runRef.ThreadId, runRef.RunId, ct).ConfigureAwait(false);
+        }
+        if (eventPosition is { } position && update.Events.Count > 0)
+        {
+            // The same ids RunEventWriter would have given them at that position: a redelivery rewrites, never adds.
+            var held = update.Events.Select((e, i) => new StoredEvent(RunEventLog.MakeId(position, i), e.Type, e.Data)).ToList();
+            await events.AppendAsync(runRef.UserId, runRef.RunId, held, clock.GetUtcNow(), ct).ConfigureAwait(false);
+        }
     }
 
     private async Task<RunUpdate?> LoadStoredUpdateAsync(RunRef run, long? version, CancellationToken ct)

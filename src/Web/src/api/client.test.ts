@@ -34,6 +34,12 @@ describe('ApiClient', () => {
     expect(c.requests[0]!.headers['authorization']).toBe('Bearer tok-1');
   });
 
+  it('reads a last page without nextCursor (the server leaves nulls out) as nextCursor null', async () => {
+    const c = client([jsonResponse({ data: [] }), jsonResponse({ data: [{ id: 'm1' }] })]);
+    await expect(c.api.listMessages('t1')).resolves.toEqual({ data: [], nextCursor: null });
+    await expect(c.api.listThreads()).resolves.toEqual({ data: [{ id: 'm1' }], nextCursor: null });
+  });
+
   it('returns undefined for 204', async () => {
     const c = client([new Response(null, { status: 204 })]);
     await expect(c.api.deleteThread('t/1')).resolves.toBeUndefined();

@@ -38,6 +38,10 @@ export interface RequestOptions {
    * GET/PUT/DELETE. A POST is only repeated after 429 (the server refused it before doing anything).
    */
   idempotent?: boolean;
+  /** Extra request headers (e.g. `If-Match`). */
+  headers?: Record<string, string>;
+  /** Sees the successful response before its body is read (e.g. for an `ETag`). */
+  onResponse?: (response: Response) => void;
 }
 
 const MAX_RETRY_DELAY_MS = 30_000;
@@ -100,6 +104,7 @@ export class ApiClient {
         forceRefresh = false;
         if (response.ok) {
           this.onConnectivity?.(true);
+          options.onResponse?.(response);
           if (response.status === 204 || response.headers.get('content-length') === '0') return undefined as T;
           const text = await response.text();
           return (text ? JSON.parse(text) : undefined) as T;
@@ -130,7 +135,7 @@ export class ApiClient {
   }
 
   private async send(method: string, url: string, options: RequestOptions, forceRefresh: boolean): Promise<Response> {
-    const headers: Record<string, string> = { Accept: 'application/json', ...(await this.authHeader(forceRefresh)) };
+    const headers: Record<string, string> = { Accept: 'application/json', ...options.headers, ...(await this.authHeader(forceRefresh)) };
     const init: RequestInit = { method, headers, cache: 'no-store' };
     if (options.signal) init.signal = options.signal;
     if (options.body !== undefined) {
@@ -155,8 +160,8 @@ export class ApiClient {
     return this.request('GET', '/v1/agents', { signal });
   }
 
-  listThreads(cursor?: string | null, limit = 20, signal?: AbortSignal): Promise<Page<ChatThread>> {
-    return this.request('GET', '/v1/threads', { query: { limit, cursor }, signal });
+  async listThreads(cursor?: string | null, limit = 20, signal?: AbortSignal): Promise<Page<ChatThread>> {
+    return toPage(await this.request<WirePage<ChatThread>>('GET', '/v1/threads', { query: { limit, cursor }, signal }));
   }
 
   createThread(title?: string): Promise<ChatThread> {
@@ -172,11 +177,12 @@ export class ApiClient {
   }
 
   /** Newest first (`order=desc`), so that older pages are fetched with `nextCursor`. */
-  listMessages(threadId: string, cursor?: string | null, limit = 50, signal?: AbortSignal): Promise<Page<Message>> {
-    return this.request('GET', `/v1/threads/${encodeURIComponent(threadId)}/messages`, {
+  async listMessages(threadId: string, cursor?: string | null, limit = 50, signal?: AbortSignal): Promise<Page<Message>> {
+    const page = await this.request<WirePage<Message>>('GET', `/v1/threads/${encodeURIComponent(threadId)}/messages`, {
       query: { limit, cursor, order: 'desc' },
       signal,
     });
+    return toPage(page);
   }
 
   getRun(threadId: string, runId: string, signal?: AbortSignal): Promise<Run> {
@@ -196,6 +202,30 @@ export class ApiClient {
 
   usage(groupBy: UsageGroupBy, from: Date, to: Date, signal?: AbortSignal): Promise<UsageReport> {
     return this.request('GET', '/v1/usage', { query: { groupBy, from: from.toISOString(), to: to.toISOString() }, signal });
+  }
+
+  /**
+   * A GET event stream with no final event (such as the admin activity stream): read until aborted,
+   * reconnecting after drops with a fresh token each time. Throws like `streamEvents` when it gives up.
+   */
+  streamGet(options: {
+    path: string;
+    query?: RequestOptions['query'];
+    onEvent: (event: SseEvent) => void;
+    onStateChange?: (state: StreamState) => void;
+    signal?: AbortSignal;
+  }): Promise<StreamResult> {
+    return streamEvents({
+      fetch: this.fetchImpl,
+      sleep: this.sleep,
+      random: this.random,
+      idleTimeoutMs: 60_000,
+      isFinal: () => false,
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.onStateChange ? { onStateChange: options.onStateChange } : {}),
+      request: async () => ({ url: this.url(options.path, options.query), headers: await this.authHeader() }),
+      onEvent: options.onEvent,
+    });
   }
 
   /**
@@ -247,6 +277,13 @@ export class ApiClient {
       },
     });
   }
+}
+
+/** A page as the server sends it: `nextCursor` is left out (not null) on the last page. */
+type WirePage<T> = { data?: T[] | null; nextCursor?: string | null };
+
+function toPage<T>(page: WirePage<T> | undefined): Page<T> {
+  return { data: page?.data ?? [], nextCursor: page?.nextCursor ?? null };
 }
 
 function runPath(threadId: string, runId: string): string {

@@ -1,5 +1,6 @@
 import { useEffect, useState, type ReactNode } from 'react';
 import type { ApiClient } from '../api/client';
+import { ApiError } from '../api/problem';
 import type { Agent, ChatThread } from '../api/types';
 import type { RunSettings } from '../state/settings';
 import { useThreadChat, type StreamStatus } from '../state/useThreadChat';
@@ -39,7 +40,9 @@ export function ChatView(props: Props) {
     // Only a new queued message or thread triggers this (settings changes must not re-send).
   }, [queuedMessage, threadId]);
 
-  const title = threadId ? threadTitle(thread) : 'New chat';
+  // A thread that does not exist (or is someone else's: the API says 404 for both) cannot be retried or written to.
+  const notFound = chat.loadError instanceof ApiError && chat.loadError.status === 404;
+  const title = notFound ? 'Chat not found' : threadId ? threadTitle(thread) : 'New chat';
 
   return (
     <section className="chat" aria-labelledby="chat-title">
@@ -60,7 +63,7 @@ export function ChatView(props: Props) {
       </div>
       {settingsOpen && <SettingsPanel id="run-settings" agents={agents} settings={settings} onChange={props.onSettingsChange} />}
 
-      {chat.loadError ? <ErrorNotice error={chat.loadError} onRetry={chat.reload} /> : null}
+      {chat.loadError ? <ErrorNotice error={chat.loadError} onRetry={notFound ? undefined : chat.reload} /> : null}
 
       {threadId ? (
         <MessageList
@@ -90,6 +93,7 @@ export function ChatView(props: Props) {
 
       <Composer
         busy={chat.busy}
+        disabled={notFound}
         restore={chat.failedDraft}
         onRestored={chat.takeFailedDraft}
         onSend={(text) => (threadId ? void send(text, settings) : props.onStartChat(text))}

@@ -1,9 +1,10 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { ApiClient } from '../api/client';
 import { ApiError } from '../api/problem';
-import { StreamGaveUpError, type StreamState } from '../api/sse';
+import { defaultSleep, StreamGaveUpError, type StreamState } from '../api/sse';
 import type { Message, Run } from '../api/types';
 import { connectivity } from '../lib/online';
+import { submitDecision } from './approvals';
 import { composeChat, mergeMessages, storedHoldsRun, type ChatItem } from './history';
 import { initialRunState, runReducer, type RunAction, type RunViewState, type ToolStep } from './runReducer';
 import { runParameters, type RunSettings } from './settings';
@@ -291,8 +292,10 @@ export function useThreadChat(
       const runId = runIdRef.current;
       if (!tid || !runId) return;
       dispatchRun({ type: 'approval_submitted', toolCallId });
+      const stillPending = () =>
+        runIdRef.current === runId && runRef.current.pendingApprovals.some((p) => p.toolCallId === toolCallId);
       try {
-        await api.submitApproval(tid, runId, toolCallId, approve, reason);
+        await submitDecision(() => api.submitApproval(tid, runId, toolCallId, approve, reason), stillPending, defaultSleep);
       } catch (err) {
         dispatchRun({ type: 'approval_failed', toolCallId });
         setActionError(err);
