@@ -2,6 +2,7 @@
 DIR="$(mktemp -d "${TMPDIR:-/tmp}/agents-test.XXXXXX")"
 trap 'stop_started "$DIR"; rm -rf "$DIR"' EXIT
 install_node_packages "$ROOT/local"
+install_node_packages "$ROOT/tests/sdk"
 install_chromium
 build_dotnet Debug
 build_web
@@ -26,4 +27,8 @@ if [ -f "$ROOT/src/Web/package.json" ]; then
 fi
 log "dotnet test"
 dotnet test "$ROOT/Agents.Local.slnf" --no-build -nologo -v quiet "$@" || status=1
+if [ $# -eq 0 ]; then
+  log "the official OpenAI and Anthropic SDKs against the gateway"
+  (cd "$ROOT/tests/sdk" && npm run --silent test:stack) || status=1
+fi
 exit $status
