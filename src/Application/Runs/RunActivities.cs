@@ -22,12 +22,21 @@ namespace Agents.Application.Runs;
 public sealed partial class RunActivities(
     RunStore runs, MessageStore messages, AgentStore agents, ToolCatalog tools, ResilientModelClient model,
     RunEventLog log, RunEventHub hub, PersistenceSender persistence, RunSignals signals, IToolReviewer reviewer, TimeProvider clock,
-    ThreadStore threads, Microsoft.Extensions.Logging.ILogger<RunActivities> logger, TokenBudgets budgets)
+    ThreadStore threads, Microsoft.Extensions.Logging.ILogger<RunActivities> logger, TokenBudgets budgets, RunEngineOptions engine)
 {
+    /// <summary>The problem code of a run that waited in the queue longer than <see cref="RunEngineOptions.QueuedExpirySeconds"/>.</summary>
+    public const string ExpiredCode = "run_expired";
+
     public async Task<RunInput> LoadInputAsync(RunRef run, CancellationToken ct)
     {
         var stored = await runs.GetAsync(run.UserId, run.ThreadId, run.RunId, ct).ConfigureAwait(false)
             ?? throw new RunFailedException(new ApiProblem(404, "run_not_found", "The run no longer exists"));
+        if (stored.Value.Status == RunStatus.Queued && clock.GetUtcNow() - stored.Value.CreatedAt > TimeSpan.FromSeconds(engine.QueuedExpirySeconds))
+        {
+            // A backlog answered too late is worse than no answer: the run expires instead of starting.
+            throw new RunFailedException(new ApiProblem(408, ExpiredCode, "The run expired before it started",
+                FormattableString.Invariant($"It waited more than {engine.QueuedExpirySeconds} s in the queue.")));
+        }
         var agent = (await agents.GetVisibleAsync(run.UserId, stored.Value.AgentId, ct).ConfigureAwait(false))?.Value
             ?? throw new RunFailedException(new ApiProblem(422, "agent_not_found", "The run's agent no longer exists", $"Agent '{stored.Value.AgentId}' was deleted."));
         var userMessage = await messages.GetAsync(run.UserId, run.ThreadId, stored.Value.UserMessageId!, ct).ConfigureAwait(false)
@@ -130,19 +139,20 @@ public sealed partial class RunActivities(
     /// </summary>
     public async Task MarkFailedAsync(RunRef run, ApiProblem problem, CancellationToken ct)
     {
+        var status = problem.Code == ExpiredCode ? RunStatus.Expired : RunStatus.Failed;
         var failed = await runs.UpdateAsync(run.UserId, run.ThreadId, run.RunId, current => current.Status.IsTerminal() ? null : current with
         {
-            Status = RunStatus.Failed,
+            Status = status,
             Error = problem,
             CompletedAt = clock.GetUtcNow(),
             Version = long.MaxValue / 2, // later updates of the broken execution must not revive it
         }, ct).ConfigureAwait(false);
-        if (failed?.Status == RunStatus.Failed)
+        if (failed?.Status == status)
         {
             await log.AppendAsync(run.UserId, run.RunId,
             [
                 new StoredEvent(RunEventLog.MakeId(RunEventLog.FinalPosition, 0), RunEventTypes.Error, JsonSerializer.SerializeToElement(problem, CosmosDatabase.Json)),
-                new StoredEvent(RunEventLog.MakeId(RunEventLog.FinalPosition, 1), RunEventTypes.Done, JsonSerializer.SerializeToElement(new { status = "failed" })),
+                new StoredEvent(RunEventLog.MakeId(RunEventLog.FinalPosition, 1), RunEventTypes.Done, JsonSerializer.SerializeToElement(new { status = LoopStateNames.Of(status) })),
             ], clock.GetUtcNow(), ct).ConfigureAwait(false);
         }
         await threads.ReleaseAsync(run.UserId, run.ThreadId, run.RunId, ct).ConfigureAwait(false);

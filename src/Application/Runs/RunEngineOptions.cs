@@ -16,6 +16,10 @@ public sealed class RunEngineOptions
     [Range(1, 7 * 24 * 3600)]
     public int ApprovalTimeoutSeconds { get; set; } = 1800;
 
+    /// <summary>A run still queued after this long (a backlog, or no engine running) expires instead of starting.</summary>
+    [Range(1, 7 * 24 * 3600)]
+    public int QueuedExpirySeconds { get; set; } = 3600;
+
     /// <summary>Longest wait of <c>POST .../runs?wait=true</c> before it answers 202 instead.</summary>
     [Range(1, 200)]
     public int MaxWaitSeconds { get; set; } = 60;
