@@ -26,7 +26,7 @@ if [ -f "$ROOT/src/Web/package.json" ]; then
   (cd "$ROOT/src/Web" && npm test --silent) || status=1
 fi
 log "dotnet test"
-dotnet test "$ROOT/Agents.Local.slnf" --no-build -nologo -v quiet "$@" || status=1
+dotnet test "$ROOT/Agents.Local.slnf" --no-build -nologo -v quiet --logger "console;verbosity=normal" "$@" || status=1
 if [ $# -eq 0 ]; then
   log "the official OpenAI and Anthropic SDKs against the gateway"
   (cd "$ROOT/tests/sdk" && npm run --silent test:stack) || status=1
