@@ -18,7 +18,7 @@ namespace Agents.Application.Gateway;
 /// </summary>
 public sealed class ChatGateway(
     UpstreamClient upstream, PolicyEngine policies, UsageLedger ledger, TokenBudgets budgets, LimitsOptions limits, ActivityFeed activity,
-    GatewayOptions options, ModelOptions model, TimeProvider clock, ILogger<GatewayCall> logger)
+    GatewayOptions options, ModelOptions model, TimeProvider clock, ILogger<GatewayCall> logger, RequestLimits requestLimits)
 {
     /// <summary>
     /// Validates the request, resolves the model, forces usage into streams, and runs the request stage of the chain.
@@ -36,6 +36,7 @@ public sealed class ChatGateway(
         {
             throw new ApiProblemException(GatewayProblems.Invalid("messages", "must be a non-empty array"));
         }
+        CheckRequestLimits(request);
         var deployment = options.ModelAliases.TryGetValue(requested, out var alias) ? alias : requested;
         request["model"] = deployment;
 
@@ -97,4 +98,26 @@ public sealed class ChatGateway(
     internal TimeProvider Clock => clock;
 
     internal ILogger Logger => logger;
+
+    /// <summary>The request limits the runs API applies, on the gateway's surface: messages, tools, message length.</summary>
+    private void CheckRequestLimits(JsonObject request)
+    {
+        var messages = (JsonArray)request["messages"]!;
+        if (messages.Count > requestLimits.MaxMessagesPerRequest)
+        {
+            throw new ApiProblemException(GatewayProblems.Invalid("messages", $"must hold at most {requestLimits.MaxMessagesPerRequest} messages"));
+        }
+        if (request["tools"] is JsonArray tools && tools.Count > requestLimits.MaxToolsPerRequest)
+        {
+            throw new ApiProblemException(GatewayProblems.Invalid("tools", $"must hold at most {requestLimits.MaxToolsPerRequest} tools"));
+        }
+        for (var i = 0; i < messages.Count; i++)
+        {
+            if (messages[i]?["content"] is JsonValue content && content.TryGetValue<string>(out var text) && text.Length > requestLimits.MaxMessageChars)
+            {
+                throw new ApiProblemException(GatewayProblems.Invalid(
+                    FormattableString.Invariant($"messages[{i}].content"), $"must be at most {requestLimits.MaxMessageChars} characters"));
+            }
+        }
+    }
 }
