@@ -116,7 +116,15 @@ public abstract partial class QueueWorker(StorageQueueClient client, QueueOption
         {
             if (message.DequeueCount > options.MaxDequeueCount)
             {
-                await OnPoisonAsync(message, stoppingToken).ConfigureAwait(false);
+                try
+                {
+                    await OnPoisonAsync(message, stoppingToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // The message goes to the poison queue all the same: a broken message must not circulate forever.
+                    LogHandlerFailed(logger, e, Queue, message.MessageId, message.DequeueCount);
+                }
                 await client.SendMessageAsync(QueueNames.Poison(Queue), message.Body, ct: stoppingToken).ConfigureAwait(false);
                 await client.DeleteMessageAsync(Queue, hold.Message, stoppingToken).ConfigureAwait(false);
                 LogPoisoned(logger, Queue, message.MessageId, message.DequeueCount);
