@@ -33,9 +33,9 @@ internal static class HostDefaults
         var origins = builder.Configuration.GetSection("Cors:AllowedOrigins").Get<string[]>() ?? [];
         builder.Services.AddCors(o => o.AddDefaultPolicy(p => p
             .WithOrigins(origins)
-            .WithHeaders("Authorization", "Content-Type", "Last-Event-ID", "api-key", ProblemMiddleware.CorrelationHeader)
+            .WithHeaders("Authorization", "Content-Type", "Last-Event-ID", "If-Match", "api-key", "x-api-key", ProblemMiddleware.CorrelationHeader)
             .WithMethods("GET", "POST", "PUT", "PATCH", "DELETE")
-            .WithExposedHeaders("Location", ProblemMiddleware.CorrelationHeader, "Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")));
+            .WithExposedHeaders("Location", "ETag", ProblemMiddleware.CorrelationHeader, "Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")));
 
         builder.Services.AddOpenApi();
         return builder;
