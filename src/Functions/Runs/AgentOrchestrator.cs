@@ -15,8 +15,9 @@ namespace Agents.Functions.Runs;
 public sealed partial class AgentOrchestrator(RunEngineOptions options)
 {
     [Function(nameof(AgentOrchestrator))]
-    public async Task<RunStatus> RunAsync([OrchestrationTrigger] TaskOrchestrationContext context, RunRef run)
+    public async Task<RunStatus> RunAsync([OrchestrationTrigger] TaskOrchestrationContext context)
     {
+        var run = context.GetInput<RunRef>() ?? throw new InvalidOperationException("The orchestration has no RunRef input.");
         var logger = context.CreateReplaySafeLogger<AgentOrchestrator>();
         try
         {

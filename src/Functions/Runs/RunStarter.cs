@@ -46,7 +46,7 @@ public sealed partial class RunStarter(RunStore runs, RunActivities activities, 
         }
         if (stored.Value.CancelRequested)
         {
-            await client.RaiseEventAsync(run.RunId, DurableRunContext.CancelEvent, ct);
+            await client.RaiseEventAsync(run.RunId, DurableRunContext.CancelEvent, null, ct); // no payload (ct alone would be taken for one)
         }
     }
 
