@@ -20,14 +20,6 @@ internal static class FunctionsDefaults
         builder.Services.Configure<WorkerOptions>(o => o.Serializer = new JsonObjectSerializer(CosmosDatabase.Json));
 
         // Response bodies as the portable host writes them (src/Host/HostDefaults.cs): enums as strings, no nulls.
-        builder.Services.ConfigureHttpJsonOptions(o =>
-        {
-            foreach (var converter in CosmosDatabase.Json.Converters)
-            {
-                o.SerializerOptions.Converters.Add(converter);
-            }
-            o.SerializerOptions.DefaultIgnoreCondition = CosmosDatabase.Json.DefaultIgnoreCondition;
-        });
 
         // The queue triggers bind the plain queue names, so the app must send to exactly those.
         builder.Services.AddOptions<QueueOptions>().Validate(o => o.QueuePrefix.Length == 0,

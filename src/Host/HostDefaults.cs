@@ -1,5 +1,4 @@
 using Agents.Application.Http;
-using Agents.Application.Storage.Cosmos;
 
 namespace Agents.Host;
 
@@ -20,14 +19,6 @@ internal static class HostDefaults
         var limits = builder.Configuration.GetSection(RequestLimits.Section).Get<RequestLimits>() ?? new RequestLimits();
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = limits.MaxBodyBytes);
 
-        builder.Services.ConfigureHttpJsonOptions(o =>
-        {
-            foreach (var converter in CosmosDatabase.Json.Converters)
-            {
-                o.SerializerOptions.Converters.Add(converter);
-            }
-            o.SerializerOptions.DefaultIgnoreCondition = CosmosDatabase.Json.DefaultIgnoreCondition;
-        });
 
         // CORS for the SPA when it is served from another origin (Static Web Apps, the Vite dev server). No wildcard.
         var origins = builder.Configuration.GetSection("Cors:AllowedOrigins").Get<string[]>() ?? [];

@@ -50,6 +50,15 @@ public static class ApplicationServices
         // A query or route value that does not parse (?limit=abc) becomes a 400 ProblemDetails naming it, not a bare 400.
         services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
 
+        // Responses use the documents' JSON conventions: camelCase, enums as snake_case strings, no nulls (both hosts).
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            foreach (var converter in CosmosDatabase.Json.Converters)
+            {
+                o.SerializerOptions.Converters.Add(converter);
+            }
+            o.SerializerOptions.DefaultIgnoreCondition = CosmosDatabase.Json.DefaultIgnoreCondition;
+        });
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<TokenCredential>(_ => new DefaultAzureCredential());
         services.AddHttpClient(ModelProbe.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan);
