@@ -21,7 +21,10 @@ import {
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
+// The chat app as `./dev up` serves it (4280, Static Web Apps' local port), the API's origin, and Vite's dev server.
 const DEFAULT_REDIRECT_URIS = [
+  'http://127.0.0.1:4280/auth/callback',
+  'http://localhost:4280/auth/callback',
   'http://127.0.0.1:7071/',
   'http://localhost:7071/',
   'http://127.0.0.1:7071/auth/callback',

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using Agents.Benchmarks.Gateway;
 
@@ -10,17 +9,22 @@ using Agents.Benchmarks.Gateway;
 var options = BenchOptions.Parse(args);
 await using var host = options.Gateway is null ? await HostRunner.StartAsync(options) : null;
 var gateway = options.Gateway ?? host!.BaseAddress;
+var simulatorAddress = options.Simulator ?? host!.ModelEndpoint;
+var token = options.Token ?? await host!.TokenAsync();
 
 using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1024, PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
 {
     Timeout = TimeSpan.FromSeconds(30),
 };
-var direct = new Target("simulator", new Uri(options.Simulator, "chat/completions"), null);
-var viaGateway = new Target("gateway", new Uri(gateway, "api/openai/v1/chat/completions"), options.Token);
+var direct = new Target("simulator", new Uri(simulatorAddress, "chat/completions"), null);
+var viaGateway = new Target("gateway", new Uri(gateway, "api/openai/v1/chat/completions"), token);
 // For reference: an API call with the same authentication and rate limiting but no model call (GET /api/v1/me).
-var apiBaseline = new Target("api /me", new Uri(gateway, "api/v1/me"), options.Token, HttpMethod.Get);
+var apiBaseline = new Target("api /me", new Uri(gateway, "api/v1/me"), token, HttpMethod.Get);
 
-Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {RuntimeInformation()}, load average {LoadAverage()}; body: {options.Tokens} output tokens, stream={options.Stream}");
+Console.WriteLine($"machine: {MachineInfo.Describe()}, load average {MachineInfo.LoadAverage()}; body: {options.Tokens} output tokens, stream={options.Stream}");
+Console.WriteLine(host is null ? $"gateway: {gateway}" : FormattableString.Invariant(
+    $"gateway: the Functions app (Release) on func-host at {gateway}, ready {host.StartupTime.TotalSeconds:F1} s after start; rate limits and token budgets lifted, Logging__LogLevel__Default=Warning") +
+    string.Concat(host.Settings.Select(p => $", {p.Key}={p.Value}")));
 Console.WriteLine($"each level: {options.Warmup.TotalSeconds:0} s warm-up, {options.Duration.TotalSeconds:0} s measured, per target");
 Console.WriteLine();
 Console.WriteLine("| concurrency | target | requests/s | p50 ms | p99 ms | errors | added p50 ms | added p99 ms |");
@@ -38,48 +42,50 @@ foreach (var concurrency in options.Concurrency)
     }
 }
 Console.WriteLine();
-Console.WriteLine($"load average after: {LoadAverage()}");
+Console.WriteLine($"load average after: {MachineInfo.LoadAverage()}");
 return 0;
-
-static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
-
-static string RuntimeInformation() => $"{System.Runtime.InteropServices.RuntimeInformation.OSDescription.Trim()}, .NET {Environment.Version}";
 
 namespace Agents.Benchmarks.Gateway
 {
     internal sealed record Target(string Name, Uri Url, string? Bearer, HttpMethod? Method = null);
 
     internal sealed record BenchOptions(
-        Uri Simulator, Uri? Gateway, string Token, string? EnvFile, IReadOnlyList<int> Concurrency,
-        TimeSpan Duration, TimeSpan Warmup, int Tokens, bool Stream, bool SkipApiBaseline)
+        Uri? Simulator, Uri? Gateway, string? Token, string? EnvFile, IReadOnlyList<int> Concurrency,
+        TimeSpan Duration, TimeSpan Warmup, int Tokens, bool Stream, bool SkipApiBaseline, IReadOnlyDictionary<string, string> HostEnv)
     {
         public static BenchOptions Parse(string[] args)
         {
             string? Value(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
-            var simulator = Value("--simulator") ?? throw Usage("--simulator is required");
-            var token = Value("--token") ?? Environment.GetEnvironmentVariable("AGENTS_BENCH_TOKEN") ?? throw Usage("--token (or AGENTS_BENCH_TOKEN) is required");
+            var simulator = Value("--simulator");
+            var token = Value("--token") ?? Environment.GetEnvironmentVariable("AGENTS_BENCH_TOKEN");
             var gateway = Value("--gateway");
-            var envFile = Value("--env-file");
-            if (gateway is null && envFile is null)
+            if (gateway is not null && (simulator is null || token is null))
             {
-                throw Usage("give --gateway (a running host) or --env-file (the local stack's, to start a host)");
+                throw Usage("--gateway (a running host) needs --simulator and --token (or AGENTS_BENCH_TOKEN)");
             }
+            var hostEnv = args.Select((a, i) => (a, i)).Where(p => p.a == "--host-env" && p.i + 1 < args.Length)
+                .Select(p => args[p.i + 1].Split('=', 2))
+                .ToDictionary(kv => kv[0], kv => kv.Length == 2 ? kv[1] : throw Usage("--host-env takes KEY=VALUE"), StringComparer.Ordinal);
             return new BenchOptions(
-                new Uri(simulator.EndsWith('/') ? simulator : simulator + "/"),
+                simulator is null ? null : new Uri(simulator.EndsWith('/') ? simulator : simulator + "/"),
                 gateway is null ? null : new Uri(gateway.EndsWith('/') ? gateway : gateway + "/"),
                 token,
-                envFile,
+                Value("--env-file"),
                 (Value("--concurrency") ?? "1,8,32").Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToList(),
                 TimeSpan.FromSeconds(double.Parse(Value("--seconds") ?? "10", CultureInfo.InvariantCulture)),
                 TimeSpan.FromSeconds(double.Parse(Value("--warmup") ?? "2", CultureInfo.InvariantCulture)),
                 int.Parse(Value("--tokens") ?? "16", CultureInfo.InvariantCulture),
                 args.Contains("--stream"),
-                args.Contains("--no-api-baseline"));
+                args.Contains("--no-api-baseline"),
+                hostEnv);
         }
 
         private static ArgumentException Usage(string problem) => new(
-            $"{problem}\nusage: Agents.Benchmarks.Gateway --simulator http://127.0.0.1:PORT/v1/ --token TOKEN " +
-            "(--gateway http://127.0.0.1:PORT | --env-file STACK_ENV) [--concurrency 1,8,32] [--seconds 10] [--warmup 2] [--tokens 16] [--stream] [--no-api-baseline]");
+            $"{problem}\nusage: Agents.Benchmarks.Gateway [--env-file STACK_ENV] [--simulator http://127.0.0.1:PORT/v1/] [--token TOKEN] [--host-env KEY=VALUE ...]\n" +
+            "       Agents.Benchmarks.Gateway --gateway http://127.0.0.1:PORT --simulator URL --token TOKEN\n" +
+            "       [--concurrency 1,8,32] [--seconds 10] [--warmup 2] [--tokens 16] [--stream] [--no-api-baseline]\n" +
+            "Without --gateway it starts the Functions app on func-host (with a private Azurite), and the local stack and the model simulator\n" +
+            "unless --env-file / --simulator name running ones; the token is then alice's, from local/dev-token.mjs.");
     }
 
     internal sealed record LoadResult(string Target, int Requests, int Errors, TimeSpan Elapsed, double P50, double P99)
@@ -158,114 +164,74 @@ namespace Agents.Benchmarks.Gateway
             sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
     }
 
-    /// <summary>Starts a host of our own (Release build if there is one) against the local stack, with limits out of the way.</summary>
+    /// <summary>
+    /// The Functions app on func-host (Release build) against the local stack and the model simulator (each started here
+    /// unless given), with the rate limits and token budgets out of the way and the worker's logging at Warning.
+    /// </summary>
     internal sealed class HostRunner : IAsyncDisposable
     {
-        private static readonly string[] Configurations = ["Release", "Debug"];
-        private static readonly string[] Tiers = ["free", "standard", "admin"];
-        private readonly Process process;
+        private readonly LocalStandIns stack;
+        private readonly FunctionsHost host;
+        private readonly string work;
 
-        private HostRunner(Process process, Uri baseAddress)
+        private HostRunner(LocalStandIns stack, FunctionsHost host, string work)
         {
-            this.process = process;
-            BaseAddress = baseAddress;
+            this.stack = stack;
+            this.host = host;
+            this.work = work;
         }
 
-        public Uri BaseAddress { get; }
+        public Uri BaseAddress => host.BaseAddress;
+
+        public Uri ModelEndpoint => stack.ModelEndpoint;
+
+        public TimeSpan StartupTime => host.StartupTime;
+
+        public IReadOnlyDictionary<string, string> Settings { get; private init; } = new Dictionary<string, string>();
 
         public static async Task<HostRunner> StartAsync(BenchOptions options)
         {
-            var root = FindRoot();
-            var dll = Configurations.Select(c => Path.Combine(root, "src", "Host", "bin", c, "net10.0", "Agents.Host.dll")).FirstOrDefault(File.Exists)
-                ?? throw new InvalidOperationException("Build src/Host first (dotnet build -c Release src/Host).");
-            var stack = File.ReadAllLines(options.EnvFile!).Where(l => l.Contains('=', StringComparison.Ordinal) && !l.StartsWith('#'))
-                .Select(l => l.Split('=', 2)).ToDictionary(p => p[0].Trim(), p => p[1].Trim(), StringComparer.Ordinal);
-            var port = FreePort();
-            var info = new ProcessStartInfo("dotnet", [dll, "--urls", $"http://127.0.0.1:{port}"])
+            var repo = Local.FindRepository();
+            var work = Directory.CreateTempSubdirectory("agents-bench-gateway-").FullName;
+            Console.Error.WriteLine($"starting the Functions app on func-host (logs in {work})");
+            var stack = await LocalStandIns.StartAsync(repo, work, options.EnvFile, options.Simulator, CancellationToken.None);
+            try
             {
-                UseShellExecute = false,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                WorkingDirectory = Path.Combine(root, "src", "Host"),
-            };
-            var id = Guid.NewGuid().ToString("N")[..8];
-            var env = info.Environment;
-            env["ASPNETCORE_ENVIRONMENT"] = "Bench";
-            env["Cosmos__Endpoint"] = stack["AGENTS_COSMOS_ENDPOINT"];
-            env["Cosmos__Key"] = stack["AGENTS_COSMOS_KEY"];
-            env["Cosmos__Emulator"] = "true";
-            env["Cosmos__CreateIfNotExists"] = "true";
-            env["Cosmos__Database"] = $"bench-{id}";
-            env["Storage__ConnectionString"] = stack["AGENTS_STORAGE_CONNECTION"];
-            env["Storage__QueuePrefix"] = $"b{id}-";
-            env["Model__Endpoint"] = options.Simulator.ToString();
-            env["Model__ApiKey"] = "sim";
-            env["Model__Deployment"] = "sim-small";
-            env["Identity__Providers__0__Name"] = "local";
-            env["Identity__Providers__0__Kind"] = "Oidc";
-            env["Identity__Providers__0__Issuer"] = stack["AGENTS_OIDC_ISSUER"];
-            env["Identity__Providers__0__Audiences__0"] = "api://agents";
-            env["Identity__Providers__0__RequiredScope"] = "Agents.Access";
-            env["Identity__Providers__0__RequireHttpsMetadata"] = "false";
-            env["Logging__LogLevel__Default"] = "Warning";
-            foreach (var tier in Tiers)
-            {
-                env[$"Limits__Tiers__{tier}__CostlyRequestsPerMinute"] = "100000000";
-                env[$"Limits__Tiers__{tier}__RequestsPerMinute"] = "100000000";
-                env[$"Limits__Tiers__{tier}__TokensPerDay"] = "1000000000000";
-                env[$"Limits__Tiers__{tier}__TokensPerMonth"] = "1000000000000";
-            }
-            var process = Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start");
-            process.OutputDataReceived += (_, _) => { };
-            process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { Console.Error.WriteLine($"host: {e.Data}"); } };
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            var runner = new HostRunner(process, new Uri($"http://127.0.0.1:{port}/"));
-            using var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-            for (var i = 0; i < 300 && !process.HasExited; i++)
-            {
-                try
+                var settings = new Dictionary<string, string>(FunctionsHost.NoLimits, StringComparer.Ordinal) { ["Logging__LogLevel__Default"] = "Warning" };
+                foreach (var (key, value) in options.HostEnv)
                 {
-                    using var ready = await probe.GetAsync(new Uri(runner.BaseAddress, "api/health/ready"));
-                    if (ready.IsSuccessStatusCode)
-                    {
-                        return runner;
-                    }
+                    settings[key] = value;
                 }
-                catch (HttpRequestException)
+                var host = await FunctionsHost.StartAsync(new FunctionsHostOptions
                 {
-                }
-                await Task.Delay(200);
+                    Repo = repo,
+                    WorkDirectory = work,
+                    Stack = stack.Env,
+                    ModelEndpoint = stack.ModelEndpoint,
+                    Settings = settings,
+                }, CancellationToken.None);
+                return new HostRunner(stack, host, work) { Settings = options.HostEnv };
             }
-            await runner.DisposeAsync();
-            throw new InvalidOperationException("The host did not become ready.");
+            catch
+            {
+                await stack.DisposeAsync();
+                throw;
+            }
         }
+
+        public Task<string> TokenAsync() => stack.TokenAsync("alice", CancellationToken.None);
 
         public async ValueTask DisposeAsync()
         {
-            if (!process.HasExited)
+            await host.DisposeAsync();
+            await stack.DisposeAsync();
+            try
             {
-                process.Kill(entireProcessTree: true);
-                await process.WaitForExitAsync();
+                Directory.Delete(work, recursive: true);
             }
-            process.Dispose();
-        }
-
-        private static int FreePort()
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
-
-        private static string FindRoot()
-        {
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Agents.sln")))
+            catch (IOException)
             {
-                dir = dir.Parent;
             }
-            return dir?.FullName ?? throw new InvalidOperationException("Agents.sln not found above " + AppContext.BaseDirectory);
         }
     }
 }

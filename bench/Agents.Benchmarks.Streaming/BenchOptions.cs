@@ -7,17 +7,18 @@ public sealed class BenchOptions
 {
     public const string Usage = """
         Agents.Benchmarks.Streaming: time to first token through our stream vs. straight from the model simulator, and
-        host memory per open SSE subscriber. Starts a private local stack, simulator and host on free loopback ports
-        unless they are given.
+        memory per open SSE subscriber. Starts a private local stack, model simulator and the Functions app on func-host
+        (with an Azurite of its own) on free loopback ports unless they are given.
 
           --repo DIR               repository whose Release builds and local/ are used (default: the one around this program)
           --docs PATH              markdown file whose Streaming section is rewritten (default: <repo>/docs/benchmarks.md)
           --no-docs                only print the results
           --stack-env FILE         use a running local stack (its env file) instead of starting one
           --model-endpoint URL     use a running model simulator (e.g. http://127.0.0.1:8091/v1/)
-          --host URL               use a running host (then --host-pid PID for the memory figures)
-          --host-pid PID
-          --host-env KEY=VALUE     an extra setting for the host it starts (repeatable)
+          --host URL               use a running Functions host (then --host-pid PID for the memory figures)
+          --host-pid PID           that host's process (its worker, the Agents.Functions.dll child, is found from it)
+          --host-env KEY=VALUE     an extra app setting for the host it starts (repeatable), e.g. a host.json override
+                                   AzureFunctionsJobHost__extensions__queues__maxPollingInterval=00:00:00.100
           --requests N             timed requests per path and directive (default 30)
           --warmup N               untimed requests before them (default 3)
           --ttft LIST              the simulator's ttft values in ms (default 100,0)

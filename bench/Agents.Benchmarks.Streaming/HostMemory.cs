@@ -16,8 +16,6 @@ public sealed record GcHeapSample(long LiveBytes, long Gen2Bytes, long LargeObje
 /// <summary>Reads a process's memory and CPU from /proc (Linux), and its GC heap over the runtime's diagnostics port.</summary>
 public static class HostMemory
 {
-    private const double ClockTicksPerSecond = 100; // USER_HZ, 100 on Linux
-
     public static ProcessSample Read(int pid)
     {
         long rss = 0;
@@ -37,53 +35,10 @@ public static class HostMemory
     }
 
     /// <summary>User + system CPU seconds of the process so far.</summary>
-    public static double CpuSeconds(int pid)
-    {
-        var stat = File.ReadAllText($"/proc/{pid}/stat");
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' '); // fields from the 3rd on (state)
-        return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / ClockTicksPerSecond;
-    }
+    public static double CpuSeconds(int pid) => ProcessCpu.Seconds(pid);
 
     /// <summary>CPU seconds of a process and all its descendants (the local stack's node children).</summary>
-    public static double TreeCpuSeconds(int pid)
-    {
-        var parents = new Dictionary<int, int>();
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
-        {
-            if (int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var child))
-            {
-                try
-                {
-                    var stat = File.ReadAllText($"{dir}/stat");
-                    parents[child] = int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], CultureInfo.InvariantCulture);
-                }
-                catch (IOException)
-                {
-                    // The process ended meanwhile.
-                }
-            }
-        }
-        var tree = new HashSet<int> { pid };
-        for (var grew = true; grew;)
-        {
-            grew = false;
-            foreach (var (child, parent) in parents)
-            {
-                grew |= tree.Contains(parent) && tree.Add(child);
-            }
-        }
-        return tree.Sum(p =>
-        {
-            try
-            {
-                return CpuSeconds(p);
-            }
-            catch (IOException)
-            {
-                return 0;
-            }
-        });
-    }
+    public static double TreeCpuSeconds(int pid) => ProcessCpu.TreeSeconds(pid);
 
     /// <summary>
     /// Has the host's runtime perform a full blocking GC (an EventPipe session with the GCHeapCollect keyword, as

@@ -6,21 +6,20 @@ namespace Agents.Benchmarks.Streaming;
 /// <summary>Where and how the figures were taken.</summary>
 public sealed record RunContext(
     DateTimeOffset Date, string Machine, string Commit, string GcMode, IReadOnlyDictionary<string, string> HostSettings,
-    string Command, int Requests, int Warmup, string LoadBefore, string LoadAfter);
+    string Command, int Requests, int Warmup, string LoadBefore, string LoadAfter, TimeSpan? HostStartup);
 
 /// <summary>The results as markdown, for the console and for the Streaming section of docs/benchmarks.md.</summary>
 public static class Report
 {
-    public const string Begin = "<!-- streaming:begin (written by bench/Agents.Benchmarks.Streaming; edits inside are overwritten) -->";
-    public const string End = "<!-- streaming:end -->";
-
     public static string Markdown(RunContext context, IReadOnlyList<TtftResult> ttft, MemoryResult? memory)
     {
         var md = new StringBuilder();
         var settings = context.HostSettings.Count == 0
             ? "default settings"
             : "default settings except " + string.Join(", ", context.HostSettings.Select(s => $"`{s.Key}={s.Value}`"));
-        Line(md, $"Measured {context.Date:yyyy-MM-dd HH:mm} UTC at commit `{context.Commit}` on {context.Machine}; host: Release build, {context.GcMode}, {settings}.");
+        var startup = context.HostStartup is { } t ? FormattableString.Invariant($", ready {t.TotalSeconds:F1} s after start") : "";
+        Line(md, $"Measured {context.Date:yyyy-MM-dd HH:mm} UTC at commit `{context.Commit}` on {context.Machine}; " +
+            $"the Functions app (Release build) on func-host with a private Azurite{startup}, worker {context.GcMode}, {settings}.");
         Line(md, $"Command: `{context.Command}`. Load average (1, 5, 15 min) before: {context.LoadBefore}; after: {context.LoadAfter} " +
             "(anything else running on the machine shows up in these figures).");
         Line(md);
@@ -29,8 +28,9 @@ public static class Report
             Line(md, "### Time to first token");
             Line(md);
             Line(md, $"{context.Requests} sequential requests per path and directive, alternating simulator / our API, after {context.Warmup} warm-up requests each; " +
-                "milliseconds from sending the request. Our figure includes creating the run (Cosmos DB writes, the run-requests queue), the run engine " +
-                "picking it up, loading the thread and the model call; the overhead row is the difference of the percentiles.");
+                "milliseconds from sending the request. Our figure includes creating the run (Cosmos DB writes, scheduling its orchestration), the " +
+                "orchestration starting from its control queue, the LoadRunInput and SaveRun activities before the model call (each a work-item queue " +
+                "hop and a control-queue hop back) and the CallModel activity's model call; the overhead row is the difference of the percentiles.");
             Line(md);
             Line(md, "| directive | measured | p50 | p90 | p99 | mean |");
             Line(md, "|---|---|---:|---:|---:|---:|");
@@ -53,76 +53,76 @@ public static class Report
         return md.ToString();
     }
 
-    /// <summary>Rewrites the Streaming section of the docs file (between the markers), keeping every other section.</summary>
-    public static void WriteDocs(string path, string section)
-    {
-        var block = $"{Begin}\n{section.TrimEnd()}\n{End}";
-        var text = File.Exists(path) ? File.ReadAllText(path) : "# Benchmarks\n";
-        var begin = text.IndexOf(Begin, StringComparison.Ordinal);
-        var end = text.IndexOf(End, StringComparison.Ordinal);
-        text = begin >= 0 && end > begin
-            ? string.Concat(text.AsSpan(0, begin), block, text.AsSpan(end + End.Length))
-            : text.TrimEnd() + $"\n\n## Streaming\n\n{block}\n";
-        File.WriteAllText(path, text);
-    }
+    /// <summary>Rewrites the Streaming section of the docs file (between its markers), keeping every other section.</summary>
+    public static void WriteDocs(string path, string section) =>
+        DocsSection.Write(path, "streaming", "bench/Agents.Benchmarks.Streaming", "Streaming", section);
 
     private static void WriteMemory(StringBuilder md, MemoryResult m)
     {
         Line(md, "### Memory per open stream");
         Line(md);
         Line(md, $"One run parked on a tool approval (it stays open and sends nothing); {m.Subscribers} concurrent `GET .../events` subscribers, " +
-            "opened 64 at a time after a warm-up of 50; a subscriber counts once it received `run.created`. Memory is read right after a full " +
-            "blocking GC of the host (induced over its diagnostics port), from `/proc/PID/status` (VmRSS) and the GC's own heap statistics.");
+            "opened 64 at a time after a warm-up of 50; a subscriber counts once it received `run.created`. Every request reaches the Functions " +
+            "host, which forwards it to the app's worker process, so both hold every open stream: both are measured. Memory is read right after " +
+            "a full blocking GC of each (induced over its diagnostics port), from `/proc/PID/status` (VmRSS) and the GC's own heap statistics.");
         Line(md);
         Line(md, "| | before | with subscribers | per open stream |");
         Line(md, "|---|---:|---:|---:|");
         Line(md, $"| subscribers connected (received `run.created`) | | {m.Connected} of {m.Subscribers} in {m.OpenSeconds:F1} s | |");
         Line(md, FormattableString.Invariant($"| time to `run.created` per subscriber, 64 opening at once | | p50 {m.OpenLatency.P50:F0} ms, p99 {m.OpenLatency.P99:F0} ms | |"));
-        if (m.Before is { } b && m.After is { } a)
+        foreach (var p in m.Processes)
         {
-            Line(md, $"| host resident memory (VmRSS) | {MiB(b.RssBytes)} | {MiB(a.RssBytes)} | **{PerStream(a.RssBytes - b.RssBytes, m.Connected)}** |");
-            if (m.GcBefore is { } gb && m.GcAfter is { } ga)
+            Line(md, $"| {p.Name}: resident memory (VmRSS) | {MiB(p.Before.RssBytes)} | {MiB(p.After.RssBytes)} | **{PerStream(p.After.RssBytes - p.Before.RssBytes, m.Connected)}** |");
+            if (p.GcBefore is { } gb && p.GcAfter is { } ga)
             {
-                Line(md, $"| host GC heap after a full GC | {MiB(gb.LiveBytes)} | {MiB(ga.LiveBytes)} | **{PerStream(ga.LiveBytes - gb.LiveBytes, m.Connected)}** |");
+                Line(md, $"| {p.Name}: GC heap after a full GC | {MiB(gb.LiveBytes)} | {MiB(ga.LiveBytes)} | **{PerStream(ga.LiveBytes - gb.LiveBytes, m.Connected)}** |");
             }
-            Line(md, $"| host threads | {b.Threads} | {a.Threads} | |");
-            Line(md, $"| host open file descriptors | {b.OpenFiles} | {a.OpenFiles} | |");
+            Line(md, $"| {p.Name}: threads | {p.Before.Threads} | {p.After.Threads} | |");
+            Line(md, $"| {p.Name}: open file descriptors | {p.Before.OpenFiles} | {p.After.OpenFiles} | |");
+            Line(md, FormattableString.Invariant($"| {p.Name}: CPU over {m.CpuWindowSeconds:F0} s, % of one core | {p.IdleCpuPercent:F1} % | {p.SubscribedCpuPercent:F1} % | |"));
         }
-        if (m.IdleCpu is { } ic && m.SubscribedCpu is { } sc)
+        if (m.Processes.Count > 1)
         {
-            Line(md, $"| host CPU over {sc.Seconds:F0} s, % of one core | {ic.HostPercent:F1} % | {sc.HostPercent:F1} % | |");
-            if (ic.StackPercent is { } isp && sc.StackPercent is { } ssp)
-            {
-                Line(md, $"| local stack CPU (Cosmos DB emulator, Azurite, OIDC) | {isp:F1} % | {ssp:F1} % | |");
-            }
+            var rssBefore = m.Processes.Sum(p => p.Before.RssBytes);
+            var rssAfter = m.Processes.Sum(p => p.After.RssBytes);
+            Line(md, $"| **together**: resident memory | {MiB(rssBefore)} | {MiB(rssAfter)} | **{PerStream(rssAfter - rssBefore, m.Connected)}** |");
+        }
+        if (m.StackIdleCpuPercent is { } isp && m.StackSubscribedCpuPercent is { } ssp)
+        {
+            Line(md, FormattableString.Invariant($"| local stack CPU (Cosmos DB emulator, Azurite, OIDC) | {isp:F1} % | {ssp:F1} % | |"));
         }
         Line(md);
         if (m.FanOut is { Received: > 0 } f)
         {
             Line(md, FormattableString.Invariant($"After the approval, {f.Received} of {m.Connected} subscribers received `done` within {f.WaitedSeconds:F0} s: the first after {f.First:F0} ms, ") +
-                FormattableString.Invariant($"p50 {f.P50:F0} ms, p99 {f.P99:F0} ms, the last after {f.Last:F0} ms (this includes the run engine picking the approval up from its queue, ") +
-                $"the tool, a second model call and the persistence queue); the run was then `{f.RunStatus}`.");
+                FormattableString.Invariant($"p50 {f.P50:F0} ms, p99 {f.P99:F0} ms, the last after {f.Last:F0} ms (this includes raising the approval event to the orchestration, ") +
+                $"the tool activity, a second model call, saving the run and the persist queue); the run was then `{f.RunStatus}`.");
         }
         else if (m.FanOut is { } none)
         {
             Line(md, FormattableString.Invariant($"After the approval, **no subscriber received `done` within {none.WaitedSeconds:F0} s**; the run was then `{none.RunStatus}`."));
         }
-        if (m.Counters.Count > 0)
+        if (m.Processes.Any(p => p.Counters.Count > 0))
         {
             Line(md);
-            Line(md, "The host's runtime counters (System.Runtime event counters, sampled every second), peaks per phase:");
+            Line(md, "Runtime counters (System.Runtime event counters, sampled every second), peaks per phase:");
             Line(md);
-            Line(md, "| phase | thread-pool threads | thread-pool queue length | CPU % (of the machine) | lock contentions / s |");
-            Line(md, "|---|---:|---:|---:|---:|");
-            foreach (var (phase, p) in m.Counters)
+            Line(md, "| process | phase | thread-pool threads | thread-pool queue length | CPU % (of the machine) | lock contentions / s |");
+            Line(md, "|---|---|---:|---:|---:|---:|");
+            foreach (var p in m.Processes)
             {
-                Line(md, FormattableString.Invariant($"| {phase} | {p.ThreadPoolThreads:F0} | {p.ThreadPoolQueueLength:F0} | {p.CpuPercent:F0} | {p.LockContentionsPerSecond:F0} |"));
+                foreach (var (phase, c) in p.Counters)
+                {
+                    Line(md, FormattableString.Invariant($"| {p.Name} | {phase} | {c.ThreadPoolThreads:F0} | {c.ThreadPoolQueueLength:F0} | {c.CpuPercent:F0} | {c.LockContentionsPerSecond:F0} |"));
+                }
             }
             Line(md);
         }
-        if (m.AfterClose is { } c)
+        foreach (var p in m.Processes)
         {
-            Line(md, $"Once all were closed: RSS {MiB(c.RssBytes)}" + (m.GcAfterClose is { } gc ? $", GC heap {MiB(gc.LiveBytes)}" : "") + $", {c.Threads} threads, {c.OpenFiles} descriptors.");
+            Line(md, $"Once all were closed, {p.Name}: RSS {MiB(p.AfterClose.RssBytes)}" + (p.GcAfterClose is { } gc ? $", GC heap {MiB(gc.LiveBytes)}" : "") +
+                $", {p.AfterClose.Threads} threads, {p.AfterClose.OpenFiles} descriptors.");
+            Line(md);
         }
         if (m.Failures.Count > 0)
         {

@@ -8,8 +8,21 @@ namespace Agents.Benchmarks.Streaming;
 /// </summary>
 public sealed record FanOut(int Received, double First, double P50, double P99, double Last, double WaitedSeconds, string RunStatus);
 
-/// <summary>Host CPU and the local stack's CPU (Cosmos DB emulator, Azurite, OIDC) over a quiet window, in % of one core.</summary>
-public sealed record CpuWindow(double Seconds, double HostPercent, double? StackPercent);
+/// <summary>A process whose memory and CPU are watched: the Functions host, or the app's worker.</summary>
+public sealed record WatchedProcess(string Name, int Pid);
+
+/// <summary>One watched process's figures: samples before / with / after the subscribers, CPU (% of one core), counter peaks.</summary>
+public sealed record ProcessFigures(
+    string Name,
+    ProcessSample Before,
+    ProcessSample After,
+    ProcessSample AfterClose,
+    GcHeapSample? GcBefore,
+    GcHeapSample? GcAfter,
+    GcHeapSample? GcAfterClose,
+    double IdleCpuPercent,
+    double SubscribedCpuPercent,
+    IReadOnlyList<(string Phase, CounterPeaks Peaks)> Counters);
 
 public sealed record MemoryResult(
     int Subscribers,
@@ -17,24 +30,20 @@ public sealed record MemoryResult(
     IReadOnlyList<string> Failures,
     double OpenSeconds,
     (double P50, double P90, double P99, double Mean) OpenLatency,
-    ProcessSample? Before,
-    ProcessSample? After,
-    ProcessSample? AfterClose,
-    GcHeapSample? GcBefore,
-    GcHeapSample? GcAfter,
-    GcHeapSample? GcAfterClose,
-    CpuWindow? IdleCpu,
-    CpuWindow? SubscribedCpu,
-    FanOut? FanOut,
-    IReadOnlyList<(string Phase, CounterPeaks Peaks)> Counters);
+    IReadOnlyList<ProcessFigures> Processes,
+    double CpuWindowSeconds,
+    double? StackIdleCpuPercent,
+    double? StackSubscribedCpuPercent,
+    FanOut? FanOut);
 
 /// <summary>
 /// Memory per open stream: one run parked on a tool approval (so it stays open, and no events flow), N concurrent
 /// subscribers of its events (GET .../events). A subscriber counts as connected once it received the run's first event
 /// (<c>run.created</c>, served from the log). Memory is read before and after opening them, each time right after a
-/// full GC of the host; then the run is approved and every subscriber must see <c>done</c> (the fan-out).
+/// full GC, of every watched process: on Functions a request reaches the host, which forwards it to the app's worker,
+/// so both hold every open stream. Then the run is approved and every subscriber must see <c>done</c> (the fan-out).
 /// </summary>
-public sealed class StreamMemory(AgentsApi api, int? hostPid, int? stackPid)
+public sealed class StreamMemory(AgentsApi api, IReadOnlyList<WatchedProcess> processes, int? stackPid)
 {
     private const string ParkedRun =
         "bench memory [[sim steps=1 tool=send_email args='{\"to\":\"bob@example.com\",\"subject\":\"hi\",\"body\":\"hello\"}' reply=\"sent\"]]";
@@ -55,55 +64,77 @@ public sealed class StreamMemory(AgentsApi api, int? hostPid, int? stackPid)
         await DisposeAllAsync(warm);
         await Task.Delay(Settle, ct);
 
-        await using var counters = hostPid is { } pid ? await RuntimeCounters.StartAsync(pid) : null;
-        var peaks = new List<(string, CounterPeaks)>();
+        var counters = new List<RuntimeCounters?>();
+        foreach (var p in processes)
+        {
+            counters.Add(await RuntimeCounters.StartAsync(p.Pid));
+        }
+        var peaks = processes.Select(_ => new List<(string, CounterPeaks)>()).ToList();
         void Phase(string name)
         {
-            if (counters is not null)
+            for (var i = 0; i < processes.Count; i++)
             {
-                peaks.Add((name, counters.TakePeaks()));
+                if (counters[i] is { } c)
+                {
+                    peaks[i].Add((name, c.TakePeaks()));
+                }
             }
         }
 
-        progress("measuring the host with no subscriber");
-        var idleCpu = await CpuAsync(ct);
-        Phase("no subscriber (10 s)");
-        var gcBefore = await GcAsync();
-        var before = Sample();
-
-        progress($"opening {subscribers} subscribers");
-        var clock = Stopwatch.StartNew();
-        var (open, failures, connected) = await OpenAsync(thread, run, subscribers, ct);
-        var openSeconds = clock.Elapsed.TotalSeconds;
         try
         {
-            Phase($"opening {subscribers} subscribers");
-            progress($"{connected} connected in {openSeconds:F1} s; measuring");
-            await Task.Delay(Settle, ct);
-            var subscribedCpu = await CpuAsync(ct);
-            Phase($"{connected} idle subscribers (10 s)");
-            var gcAfter = await GcAsync();
-            var after = Sample();
+            progress("measuring with no subscriber");
+            var idleCpu = await CpuAsync(ct);
+            Phase("no subscriber (10 s)");
+            var gcBefore = await GcAsync();
+            var before = Sample();
 
-            progress("approving the tool call; waiting for every subscriber to see the end of the run");
-            var approved = Stopwatch.GetTimestamp();
-            await api.ApproveAsync(thread, run, toolCallId, ct);
-            var fanOut = await FanOutAsync(open, approved, ct);
-            fanOut = fanOut with { RunStatus = (await api.GetRunAsync(thread, run, ct))["status"]?.GetValue<string>() ?? "unknown" };
-            Phase("approval to done");
+            progress($"opening {subscribers} subscribers");
+            var clock = Stopwatch.StartNew();
+            var (open, failures, connected) = await OpenAsync(thread, run, subscribers, ct);
+            var openSeconds = clock.Elapsed.TotalSeconds;
+            try
+            {
+                Phase($"opening {subscribers} subscribers");
+                progress($"{connected} connected in {openSeconds:F1} s; measuring");
+                await Task.Delay(Settle, ct);
+                var subscribedCpu = await CpuAsync(ct);
+                Phase($"{connected} idle subscribers (10 s)");
+                var gcAfter = await GcAsync();
+                var after = Sample();
 
-            var openLatency = Stats.Summary(open.Select(s => s.OpenMilliseconds));
-            await DisposeAllAsync(open);
-            open = [];
-            await Task.Delay(Settle, ct);
-            var gcAfterClose = await GcAsync();
-            var afterClose = Sample();
-            return new MemoryResult(subscribers, connected, failures, openSeconds, openLatency, before, after, afterClose, gcBefore, gcAfter, gcAfterClose,
-                idleCpu, subscribedCpu, fanOut, peaks);
+                progress("approving the tool call; waiting for every subscriber to see the end of the run");
+                var approved = Stopwatch.GetTimestamp();
+                await api.ApproveAsync(thread, run, toolCallId, ct);
+                var fanOut = await FanOutAsync(open, approved, ct);
+                fanOut = fanOut with { RunStatus = (await api.GetRunAsync(thread, run, ct))["status"]?.GetValue<string>() ?? "unknown" };
+                Phase("approval to done");
+
+                var openLatency = Stats.Summary(open.Select(s => s.OpenMilliseconds));
+                await DisposeAllAsync(open);
+                open = [];
+                await Task.Delay(Settle, ct);
+                var gcAfterClose = await GcAsync();
+                var afterClose = Sample();
+                var figures = processes.Select((p, i) => new ProcessFigures(p.Name, before[i], after[i], afterClose[i], gcBefore[i], gcAfter[i], gcAfterClose[i],
+                    idleCpu.Processes[i], subscribedCpu.Processes[i], peaks[i])).ToList();
+                return new MemoryResult(subscribers, connected, failures, openSeconds, openLatency, figures, subscribedCpu.Seconds,
+                    idleCpu.Stack, subscribedCpu.Stack, fanOut);
+            }
+            finally
+            {
+                await DisposeAllAsync(open);
+            }
         }
         finally
         {
-            await DisposeAllAsync(open);
+            foreach (var c in counters)
+            {
+                if (c is not null)
+                {
+                    await c.DisposeAsync();
+                }
+            }
         }
     }
 
@@ -152,24 +183,29 @@ public sealed class StreamMemory(AgentsApi api, int? hostPid, int? stackPid)
             : new FanOut(latencies.Count, latencies[0], Stats.Percentile(latencies, 50), Stats.Percentile(latencies, 99), latencies[^1], FanOutWait.TotalSeconds, "");
     }
 
-    private async Task<CpuWindow?> CpuAsync(CancellationToken ct)
+    /// <summary>CPU of every watched process and of the local stack over a quiet window, in % of one core.</summary>
+    private async Task<(double Seconds, IReadOnlyList<double> Processes, double? Stack)> CpuAsync(CancellationToken ct)
     {
-        if (hostPid is not { } pid)
-        {
-            return null;
-        }
-        var host = HostMemory.CpuSeconds(pid);
+        var before = processes.Select(p => HostMemory.CpuSeconds(p.Pid)).ToList();
         var stack = stackPid is { } s ? HostMemory.TreeCpuSeconds(s) : (double?)null;
         var clock = Stopwatch.StartNew();
         await Task.Delay(CpuWindowLength, ct);
         var seconds = clock.Elapsed.TotalSeconds;
-        return new CpuWindow(seconds, 100 * (HostMemory.CpuSeconds(pid) - host) / seconds,
-            stack is { } before ? 100 * (HostMemory.TreeCpuSeconds(stackPid!.Value) - before) / seconds : null);
+        return (seconds, processes.Select((p, i) => 100 * (HostMemory.CpuSeconds(p.Pid) - before[i]) / seconds).ToList(),
+            stack is { } b ? 100 * (HostMemory.TreeCpuSeconds(stackPid!.Value) - b) / seconds : null);
     }
 
-    private async Task<GcHeapSample?> GcAsync() => hostPid is { } pid ? await HostMemory.CollectAsync(pid, TimeSpan.FromSeconds(20)) : null;
+    private async Task<IReadOnlyList<GcHeapSample?>> GcAsync()
+    {
+        var samples = new List<GcHeapSample?>();
+        foreach (var p in processes)
+        {
+            samples.Add(await HostMemory.CollectAsync(p.Pid, TimeSpan.FromSeconds(20)));
+        }
+        return samples;
+    }
 
-    private ProcessSample? Sample() => hostPid is { } pid ? HostMemory.Read(pid) : null;
+    private List<ProcessSample> Sample() => processes.Select(p => HostMemory.Read(p.Pid)).ToList();
 
     private static async Task DisposeAllAsync(IEnumerable<Subscriber> subscribers)
     {

@@ -53,8 +53,12 @@ var deploymentContainerName = 'app-package-${functionAppName}'
 var aiServicesName = 'ai-${resourceToken}' // also the custom subdomain: https://<name>.openai.azure.com
 var cosmosDatabaseName = 'agents'
 var durableTaskHubName = 'agents'
-// The queue trigger creates <name>-poison itself when a message exhausts its retries (5 dequeues by default).
-var queueNames = ['run-requests', 'persist']
+// The persist queue and its poison queue (a message lands there after 5 failed deliveries; a trigger reads it).
+// Durable Functions creates its own control and work-item queues.
+var queueNames = ['persist', 'persist-poison']
+// Containers whose documents may expire (TTL on, no default: documents carry their own ttl). Keep in step with
+// Containers.WithTimeToLive in src/Application/Storage/Cosmos/Containers.cs.
+var cosmosTtlContainerNames = ['runs', 'events', 'activity']
 var cosmosContainerNames = [
   'agents'
   'threads'
@@ -163,6 +167,7 @@ module cosmos 'modules/cosmos.bicep' = {
     tags: tags
     databaseName: cosmosDatabaseName
     containerNames: cosmosContainerNames
+    ttlContainerNames: cosmosTtlContainerNames
   }
 }
 
@@ -232,24 +237,24 @@ module entra 'modules/entra-apps.bicep' = {
 var corsOrigins = union([webUrl], extraOrigins)
 
 // Settings read by the application code. Names match its configuration sections (__ is the section separator).
-var appSettings = union(
-  {
-    Cosmos__Endpoint: cosmos.outputs.endpoint
-    Cosmos__Database: cosmosDatabaseName
-    Storage__QueueServiceUri: storageQueueServiceUri
-    Model__Endpoint: modelEndpoint
-    Model__Deployment: modelName
-    Model__UseEntraId: 'true'
-    Identity__Providers__0__Name: 'entra'
-    Identity__Providers__0__Kind: 'Entra'
-    Identity__Providers__0__TenantId: entraTenantId
-    Identity__Providers__0__Audiences__0: entra.outputs.apiAppIdUri // aud of v1 tokens
-    Identity__Providers__0__Audiences__1: entra.outputs.apiClientId // aud of v2 tokens (what this API gets)
-    Identity__Providers__0__RequiredScope: entra.outputs.requiredScope
-    DurableTask__HubName: durableTaskHubName
-  },
-  toObject(range(0, length(corsOrigins)), i => 'Cors__AllowedOrigins__${i}', i => corsOrigins[i])
-)
+// CORS is the platform's (function-app.bicep), not an app setting.
+var appSettings = {
+  Cosmos__Endpoint: cosmos.outputs.endpoint
+  Cosmos__Database: cosmosDatabaseName
+  Storage__QueueServiceUri: storageQueueServiceUri
+  Model__Endpoint: modelEndpoint
+  Model__Deployment: modelName
+  Model__UseEntraId: 'true'
+  Identity__Providers__0__Name: 'entra'
+  Identity__Providers__0__Kind: 'Entra'
+  Identity__Providers__0__TenantId: entraTenantId
+  Identity__Providers__0__Audiences__0: entra.outputs.apiAppIdUri // aud of v1 tokens
+  Identity__Providers__0__Audiences__1: entra.outputs.apiClientId // aud of v2 tokens (what this API gets)
+  Identity__Providers__0__RequiredScope: entra.outputs.requiredScope
+  DurableTask__HubName: durableTaskHubName
+  // The run sweep (src/Functions/Runs/RunSweep.cs): every five minutes.
+  Runs__SweepSchedule: '0 */5 * * * *'
+}
 
 module api 'modules/function-app.bicep' = {
   name: 'api'

@@ -60,7 +60,7 @@ $localSettings = [ordered]@{
         Identity__Providers__0__Audiences__0    = $values.ENTRA_API_APP_ID_URI
         Identity__Providers__0__Audiences__1    = $values.ENTRA_API_CLIENT_ID
         Identity__Providers__0__RequiredScope   = $values.ENTRA_REQUIRED_SCOPE
-        Cors__AllowedOrigins__0                 = 'http://localhost:5173'
+        Runs__SweepSchedule                     = '0 */5 * * * *'
         DurableTask__HubName                    = "$($values.DURABLE_TASK_HUB_NAME)local"
     }
     Host        = [ordered]@{

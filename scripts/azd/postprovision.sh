@@ -63,7 +63,7 @@ cat >"$tmp" <<EOF
     "Identity__Providers__0__Audiences__0": "$(j "$ENTRA_API_APP_ID_URI")",
     "Identity__Providers__0__Audiences__1": "$(j "$ENTRA_API_CLIENT_ID")",
     "Identity__Providers__0__RequiredScope": "$(j "$ENTRA_REQUIRED_SCOPE")",
-    "Cors__AllowedOrigins__0": "http://localhost:5173",
+    "Runs__SweepSchedule": "0 */5 * * * *",
     "DurableTask__HubName": "$(j "${DURABLE_TASK_HUB_NAME}local")"
   },
   "Host": {

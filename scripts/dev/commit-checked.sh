@@ -11,7 +11,7 @@ for path in "$@"; do
   if [ -e "$path" ]; then mkdir -p "$wt/$(dirname "$path")"; rm -rf "$wt/$path"; cp -r "$path" "$wt/$path"; else rm -rf "$wt/$path"; fi
 done
 find "$wt" -name bin -o -name obj -o -name node_modules | xargs rm -rf 2>/dev/null || true
-(cd "$wt" && dotnet build Agents.Local.slnf -nologo -v quiet -clp:ErrorsOnly) || { echo "not committed: the build fails" >&2; exit 1; }
+(cd "$wt" && dotnet build Agents.sln -nologo -v quiet -clp:ErrorsOnly) || { echo "not committed: the build fails" >&2; exit 1; }
 git add -- "$@"
 git commit -qm "$message"
 git log --oneline -1

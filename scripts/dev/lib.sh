@@ -13,7 +13,7 @@ install_node_packages() {
 
 build_dotnet() {
   log "dotnet build (${1:-Debug})"
-  dotnet build "$ROOT/Agents.Local.slnf" -c "${1:-Debug}" -nologo -v quiet -clp:ErrorsOnly
+  dotnet build "$ROOT/Agents.sln" -c "${1:-Debug}" -nologo -v quiet -clp:ErrorsOnly
 }
 
 build_web() {
@@ -22,6 +22,54 @@ build_web() {
     log "building the chat app"
     (cd "$ROOT/src/Web" && npm run build --silent >/dev/null)
   fi
+}
+
+# functions_host_dir: prints the folder holding func-host, the Azure Functions host built from source that stands in
+# for Core Tools where `func` cannot be installed; fails if there is none.
+functions_host_dir() {
+  local dir="${AGENTS_FUNCTIONS_HOST:-$ROOT/../shared/functions-host}"
+  if [ -x "$dir/func-host" ]; then (cd "$dir" && pwd); else return 1; fi
+}
+
+# no_functions_host [tests]: says that there is no Functions host and how to get one (the tests need func-host).
+no_functions_host() {
+  local looked="looked in ${AGENTS_FUNCTIONS_HOST:-$ROOT/../shared/functions-host}"
+  if [ "${1:-}" = tests ]; then
+    echo "The tests run the Functions app on func-host: set AGENTS_FUNCTIONS_HOST to a folder holding it ($looked)." >&2
+  else
+    echo "No Azure Functions host: install Azure Functions Core Tools v4 (\`func\` on PATH), or set" \
+      "AGENTS_FUNCTIONS_HOST to a folder holding func-host ($looked)." >&2
+  fi
+}
+
+# write_local_settings FILE SAMPLE: writes the Functions app's local.settings.json from the sample, with the addresses
+# of the running stack (stack.env, exported by start_stack) and of the model simulator (MODEL_ENDPOINT) in it.
+write_local_settings() {
+  log "writing ${1#$ROOT/} from ${2#$ROOT/}"
+  node -e '
+    const fs = require("fs");
+    const [file, sample] = process.argv.slice(1);
+    const settings = JSON.parse(fs.readFileSync(sample, "utf8"));
+    const v = settings.Values, env = process.env;
+    // The sample names the default ports; only a stack elsewhere changes anything.
+    const storage = env.AGENTS_STORAGE_CONNECTION;
+    if (storage && storage !== v.Storage__ConnectionString) {
+      v.Storage__ConnectionString = storage;
+      if (v.AzureWebJobsStorage === "UseDevelopmentStorage=true") v.AzureWebJobsStorage = storage; // = default ports
+    }
+    if (env.AGENTS_COSMOS_ENDPOINT) v.Cosmos__Endpoint = env.AGENTS_COSMOS_ENDPOINT;
+    if (env.AGENTS_OIDC_ISSUER) v.Identity__Providers__0__Issuer = env.AGENTS_OIDC_ISSUER;
+    if (env.MODEL_ENDPOINT) v.Model__Endpoint = env.MODEL_ENDPOINT;
+    fs.writeFileSync(file, JSON.stringify(settings, null, 2) + "\n");
+  ' "$1" "$2"
+}
+
+# settings_env FILE: prints the Values of a local.settings.json as NAME=VALUE lines, NUL-separated, for `env`.
+settings_env() {
+  node -e '
+    const values = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).Values ?? {};
+    for (const [k, v] of Object.entries(values)) process.stdout.write(`${k}=${v}\0`);
+  ' "$1"
 }
 
 # Debian's chromium for the browser tests (Playwright cannot download its own browser here).
@@ -44,6 +92,19 @@ wait_http() {
   done
 }
 
+# running PID: the process is there and not a zombie (an orphan waiting for init to reap it).
+running() { kill -0 "$1" 2>/dev/null && [ "$(ps -o stat= -p "$1" 2>/dev/null | cut -c1)" != Z ]; }
+
+# wait_ready DIR NAME URL SECONDS: waits until URL answers 200, as long as the process NAME (of start_bg) runs.
+wait_ready() {
+  local pid deadline=$((SECONDS + $4))
+  pid="$(cat "$1/$2.pid")"
+  until curl -fsS -o /dev/null --max-time 2 "$3" 2>/dev/null; do
+    if ! running "$pid" || [ $SECONDS -ge $deadline ]; then return 1; fi
+    sleep 0.5
+  done
+}
+
 # start_bg DIR NAME COMMAND...: starts a process in the background, logging to DIR/NAME.log, remembering its pid.
 start_bg() {
   local dir="$1" name="$2"
@@ -53,19 +114,33 @@ start_bg() {
   echo $! >"$dir/$name.pid"
 }
 
-# stop_started DIR: stops every process started with start_bg in DIR (their whole process group).
-stop_started() {
-  local dir="$1" pidfile pid
-  for pidfile in "$dir"/*.pid; do
+# stop_pids SECONDS PIDFILE...: asks those processes to stop, all at once, and after each has exited (or SECONDS have
+# passed) kills what is left of its process group. Only the leader gets SIGTERM, as the host's launcher intends: the
+# Functions host stops its worker itself (in ~3 s; longer while an invocation is in flight).
+stop_pids() {
+  local deadline=$((SECONDS + $1)) pidfile pid pids=()
+  shift
+  for pidfile in "$@"; do
     [ -e "$pidfile" ] || continue
     pid="$(cat "$pidfile")"
-    if kill -0 "$pid" 2>/dev/null; then
-      kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-      for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-      kill -KILL -- "-$pid" 2>/dev/null || true
-    fi
+    if kill -TERM "$pid" 2>/dev/null; then pids+=("$pid"); fi
     rm -f "$pidfile"
   done
+  for pid in "${pids[@]}"; do
+    while running "$pid" && [ $SECONDS -lt $deadline ]; do sleep 0.1; done
+    kill -KILL -- "-$pid" 2>/dev/null || true
+  done
+}
+
+# stop_started DIR: stops every process started with start_bg in DIR. The local stack goes last: the Functions host
+# needs its storage to shut down (without Azurite it hangs retrying).
+stop_started() {
+  local dir="$1" pidfile others=()
+  for pidfile in "$dir"/*.pid; do
+    [ "$pidfile" = "$dir/stack.pid" ] || others+=("$pidfile")
+  done
+  stop_pids 10 "${others[@]}"
+  stop_pids 5 "$dir/stack.pid"
 }
 
 # start_stack DIR PORTS: starts the node local stack (Azurite, Cosmos emulator, OIDC) and loads its env file.

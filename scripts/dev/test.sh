@@ -1,6 +1,9 @@
 # ./dev test: every test, against a private local stack on free ports; exits non-zero on any failure.
 DIR="$(mktemp -d "${TMPDIR:-/tmp}/agents-test.XXXXXX")"
 trap 'stop_started "$DIR"; rm -rf "$DIR"' EXIT
+# The tests run the Functions app on func-host (Core Tools' `func` cannot be driven by them).
+AGENTS_FUNCTIONS_HOST_DIR="$(functions_host_dir)" || { no_functions_host tests; exit 1; }
+export AGENTS_FUNCTIONS_HOST_DIR
 install_node_packages "$ROOT/local"
 install_node_packages "$ROOT/tests/sdk"
 install_chromium
@@ -20,13 +23,14 @@ export AGENTS_TEST_MODEL_ENDPOINT="http://127.0.0.1:$SIM_PORT/v1/"
 export AGENTS_TEST_WEB_ROOT="$ROOT/src/Web/dist"
 export AGENTS_TEST_OIDC_DATA_DIR="$DIR/stack"
 export AGENTS_TEST_E2E_PORT="$E2E_PORT"
+export AGENTS_TEST_WEB_SERVER="$ROOT/local/web-server.mjs"
 status=0
 if [ -f "$ROOT/src/Web/package.json" ]; then
   log "chat app unit tests"
   (cd "$ROOT/src/Web" && npm test --silent) || status=1
 fi
 log "dotnet test"
-dotnet test "$ROOT/Agents.Local.slnf" --no-build -nologo -v quiet --logger "console;verbosity=normal" "$@" || status=1
+dotnet test "$ROOT/Agents.sln" --no-build -nologo -v quiet --logger "console;verbosity=normal" "$@" || status=1
 if [ $# -eq 0 ]; then
   log "the official OpenAI and Anthropic SDKs against the gateway"
   (cd "$ROOT/tests/sdk" && npm run --silent test:stack) || status=1

@@ -265,4 +265,24 @@ public class AgentLoopTests
         versions[0].ShouldBeGreaterThan(0);
         versions.Zip(versions.Skip(1)).ShouldAllBe(pair => pair.Second > pair.First);
     }
+
+    [Fact]
+    public async Task Checkpoints_CarryOnlyWhatChanged_SoTheyAddUpLinearly()
+    {
+        var fake = Context(Weather)
+            .Model(CallTools(("c1", "weather")))
+            .Model(CallTools(("c2", "weather")))
+            .Model(Answer("done"));
+
+        (await new AgentLoop(fake).RunAsync()).ShouldBe(RunStatus.Completed);
+
+        // Every step is sent when it is added and again only when it changes (a tool step: started, then finished).
+        var sentSteps = fake.SentUpdates.SelectMany(u => u.Steps).ToList();
+        fake.Final.Steps.Count.ShouldBe(5); // 3 model calls, 2 tool calls
+        sentSteps.Count.ShouldBe(5 + 2);
+        sentSteps.Count(s => s.Kind == StepKind.ToolCall).ShouldBe(4);
+        // Only the final update lists the usage records (all of them).
+        fake.SentUpdates.Take(fake.SentUpdates.Count - 1).ShouldAllBe(u => u.UsageRecordIds.Count == 0);
+        fake.SentUpdates[^1].UsageRecordIds.Count.ShouldBe(3);
+    }
 }

@@ -33,7 +33,11 @@ internal sealed class FakeRunContext(RunInput input) : IAgentRunContext
     public List<ToolInvocation> ToolCalls { get; } = [];
     public List<ToolInvocation> Reviews { get; } = [];
     public List<(ToolInvocation Invocation, TimeSpan Timeout)> ApprovalWaits { get; } = [];
+    /// <summary>The updates as a store sees them after applying each: <see cref="RunUpdate.Steps"/> merged with the earlier ones.</summary>
     public List<RunUpdate> Updates { get; } = [];
+
+    /// <summary>The updates exactly as the loop sent them (steps: only those added or changed).</summary>
+    public List<RunUpdate> SentUpdates { get; } = [];
 
     public RunUpdate Final => Updates[^1];
     public IEnumerable<RunEvent> Events => Updates.SelectMany(u => u.Events);
@@ -94,7 +98,8 @@ internal sealed class FakeRunContext(RunInput input) : IAgentRunContext
     public Task SaveAsync(RunUpdate update)
     {
         Record($"save {update.Version} {update.Status}", update);
-        Updates.Add(update);
+        SentUpdates.Add(update);
+        Updates.Add(update with { Steps = RunSteps.Merge(Updates.Count > 0 ? Updates[^1].Steps : [], update.Steps) });
         return Task.CompletedTask;
     }
 

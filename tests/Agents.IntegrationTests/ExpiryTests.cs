@@ -1,32 +1,42 @@
 namespace Agents.IntegrationTests;
 
-/// <summary>A run that waits in the queue longer than Runs:QueuedExpirySeconds expires instead of starting late.</summary>
+/// <summary>A run that waits longer than Runs:QueuedExpirySeconds before it starts expires instead of starting late.</summary>
 public sealed class ExpiryTests
 {
     [Fact]
-    public async Task Run_QueuedTooLong_Expires_WithAProblem_AndFreesTheThread()
+    public async Task Run_StuckBehindABacklog_Expires_WithAProblem_AndFreesTheThread()
     {
-        var settings = HostSettings.Isolated(new Dictionary<string, string> { ["Runs__QueuedExpirySeconds"] = "2" });
-        var token = await LocalTokens.AccessTokenAsync("alice");
-        string thread, run;
-        // An API-only host accepts the run; no engine runs it yet.
-        await using (var apiOnly = await HostProcess.StartAsync(settings with
+        // One activity at a time: a long model call holds the only slot, so the next run's first step waits behind it.
+        await using var settings = HostSettings.Isolated(new Dictionary<string, string>
         {
-            Extra = new Dictionary<string, string>(settings.Extra) { ["Runs__EngineEnabled"] = "false" },
-        }))
+            ["Runs__QueuedExpirySeconds"] = "1",
+            ["AzureFunctionsJobHost__extensions__durableTask__maxConcurrentActivityFunctions"] = "1",
+        });
+        await using var host = await HostProcess.StartAsync(settings);
+        using var api = new Api(host.CreateClient(await LocalTokens.AccessTokenAsync("alice")));
+
+        var busyThread = await api.CreateThreadAsync();
+        var busy = await api.StartRunAsync(busyThread, "slow [[sim tokens=40 tps=10]]"); // about 4 s of streaming
+        using (var stream = await Sse.OpenAsync(api.Http, busyThread, busy))
         {
-            using var api = new Api(apiOnly.CreateClient(token));
-            thread = await api.CreateThreadAsync();
-            run = await api.StartRunAsync(thread, "too late");
-            await Task.Delay(TimeSpan.FromSeconds(3));
+            await foreach (var e in Sse.ReadAsync(await stream.Content.ReadAsStreamAsync()))
+            {
+                if (e.Type == "message.delta")
+                {
+                    break; // the model call holds the slot now
+                }
+            }
         }
 
-        await using var engine = await HostProcess.StartAsync(settings);
-        using var client = new Api(engine.CreateClient(token));
-        var done = await client.WaitRunAsync(thread, run, timeoutSeconds: 60);
+        var thread = await api.CreateThreadAsync();
+        var run = await api.StartRunAsync(thread, "too late");
+        var done = await api.WaitRunAsync(thread, run, timeoutSeconds: 60);
         done["status"]!.GetValue<string>().ShouldBe("expired");
         done["error"]!["code"]!.GetValue<string>().ShouldBe("run_expired");
-        (await client.GetAsync($"/api/v1/threads/{thread}")).Body!["activeRunId"].ShouldBeNull();
-        (await client.PostAsync($"/api/v1/threads/{thread}/runs", new { message = "now" })).Status.ShouldBe(System.Net.HttpStatusCode.Accepted);
+        (await api.GetAsync($"/api/v1/threads/{thread}")).Body!["activeRunId"].ShouldBeNull();
+        (await api.WaitRunAsync(busyThread, busy))["status"]!.GetValue<string>().ShouldBe("completed");
+
+        var again = await api.StartRunAsync(thread, "now");
+        (await api.WaitRunAsync(thread, again))["status"]!.GetValue<string>().ShouldBe("completed");
     }
 }

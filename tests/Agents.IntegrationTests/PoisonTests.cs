@@ -1,55 +1,43 @@
 using System.Text.Json;
 using Agents.Application.Runs;
+using Agents.Application.Runs.Persistence;
 using Agents.Application.Storage.Cosmos;
 using Agents.Application.Storage.Queues;
+using Agents.Domain.Runs;
+using Agents.Domain.Usage;
 
 namespace Agents.IntegrationTests;
 
-/// <summary>A run whose execution fails on every delivery goes to the poison queue and is marked failed, not lost.</summary>
+/// <summary>A run update that fails on every delivery goes to the poison queue, and its run is failed, not left hanging.</summary>
 public sealed class PoisonTests
 {
     [Fact]
-    public async Task Run_FailingOnEveryDelivery_IsPoisoned_AndMarkedFailedWithAProblem()
+    public async Task RunUpdate_FailingOnEveryDelivery_IsPoisoned_AndTheRunFailsWithAProblem()
     {
-        var settings = HostSettings.Isolated(new Dictionary<string, string> { ["Storage__MaxDequeueCount"] = "2" });
-        var token = await LocalTokens.AccessTokenAsync("alice");
-        string thread, run, userId;
-        await using (var apiOnly = await HostProcess.StartAsync(settings with
-        {
-            Extra = new Dictionary<string, string>(settings.Extra) { ["Runs__EngineEnabled"] = "false" },
-        }))
-        {
-            using var api = new Api(apiOnly.CreateClient(token));
-            userId = (await api.GetAsync("/api/v1/me")).Text("userId");
-            thread = await api.CreateThreadAsync();
-            run = await api.StartRunAsync(thread, "doomed");
-        }
+        await using var settings = HostSettings.Isolated();
+        await using var host = await HostProcess.StartAsync(settings);
+        using var api = new Api(host.CreateClient(await LocalTokens.AccessTokenAsync("alice")));
+        var userId = (await api.GetAsync("/api/v1/me")).Text("userId");
+        var thread = await api.CreateThreadAsync();
+        var run = await api.StartRunAsync(thread,
+            "mail [[sim steps=1 tool=send_email args='{\"to\":\"bob@example.com\",\"subject\":\"hi\",\"body\":\"hello\"}' reply=\"sent\"]]");
+        var parked = await api.WaitRunAsync(thread, run, r => r["status"]!.GetValue<string>() == "requires_action");
 
-        // Corrupt the run's journal so that every replay fails (position 0 must be the input load, not a model call).
-        var stack = StackEnvironment.Current;
-        using (var cosmos = new CosmosDatabase(new CosmosOptions { Endpoint = stack.CosmosEndpoint, Key = stack.CosmosKey, Emulator = true, Database = settings.Database }, null))
-        {
-            await new RunStore(cosmos).RecordAsync(userId, thread,
-                new JournalEntry(JournalEntry.IdFor(run, 0), run, 0, "model", DateTimeOffset.UtcNow, JsonSerializer.SerializeToElement(new { })), CancellationToken.None);
-        }
-
-        await using var engine = await HostProcess.StartAsync(settings);
-        using var client = new Api(engine.CreateClient(token));
-        var done = await client.WaitRunAsync(thread, run, timeoutSeconds: 90);
-        done["status"]!.GetValue<string>().ShouldBe("failed");
-        done["error"]!["code"]!.GetValue<string>().ShouldBe("run_failed_repeatedly");
-
+        // The next update names a step that cannot follow the stored ones: storing it throws, on every delivery.
+        var broken = new RunUpdate(run, parked["version"]!.GetValue<long>() + 1, RunStatus.InProgress, [],
+            [new RunStep { Index = 99, Kind = StepKind.ToolCall, Status = "in_progress", StartedAt = DateTimeOffset.UtcNow }],
+            [], TokenUsage.Zero, [], []);
+        var message = new PersistenceMessage { Run = new RunRef(userId, parked["tenantId"]!.GetValue<string>(), thread, run), Update = broken };
+        await using var storage = await settings.Storage.UseAsync();
         using var http = new HttpClient();
-        var queues = new StorageQueueClient(http, QueueEndpoint.From(new QueueOptions { ConnectionString = stack.StorageConnection }, null));
-        var poison = QueueNames.Poison(settings.QueuePrefix + QueueNames.RunRequests);
-        var count = 0;
-        for (var i = 0; i < 50 && count == 0; i++)
-        {
-            count = await queues.GetApproximateCountAsync(poison); // the run is marked failed just before the move
-            await Task.Delay(count == 0 ? 200 : 0);
-        }
-        count.ShouldBe(1);
-        (await client.GetAsync($"/api/v1/threads/{thread}")).Body!["activeRunId"].ShouldBeNull();
-        engine.Output.ShouldContain("moved to the poison queue");
+        var queues = new StorageQueueClient(http, QueueEndpoint.From(new QueueOptions { ConnectionString = storage.ConnectionString }, null));
+        await queues.SendMessageAsync(QueueNames.Persist, JsonSerializer.Serialize(message, CosmosDatabase.Json));
+
+        var done = await api.WaitRunAsync(thread, run, timeoutSeconds: 90);
+        done["status"]!.GetValue<string>().ShouldBe("failed");
+        done["error"]!["code"]!.GetValue<string>().ShouldBe("run_not_stored");
+        (await api.GetAsync($"/api/v1/threads/{thread}")).Body!["activeRunId"].ShouldBeNull();
+        (await queues.GetApproximateCountAsync(QueueNames.Poison(QueueNames.Persist))).ShouldBeLessThanOrEqualTo(1);
+        host.Output.ShouldContain($"Run {run} failed: one of its updates could not be stored");
     }
 }

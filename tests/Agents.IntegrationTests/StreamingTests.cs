@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Text;
 
 namespace Agents.IntegrationTests;
 
@@ -74,11 +73,8 @@ public sealed class StreamingTests(HostFixture fixture) : IClassFixture<HostFixt
     [Fact]
     public async Task SubscriberOnAnotherHostProcess_SeesTheSameEvents()
     {
-        // The second host serves the API only, so the run certainly executes in the first one.
-        await using var other = await HostProcess.StartAsync(fixture.HostSettings with
-        {
-            Extra = new Dictionary<string, string>(fixture.HostSettings.Extra) { ["Runs__EngineEnabled"] = "false" },
-        });
+        // A second Functions host on the same storage: the run's steps execute on either; both serve the same stream.
+        await using var other = await HostProcess.StartAsync(fixture.HostSettings);
         using var remote = new Api(other.CreateClient(await LocalTokens.AccessTokenAsync("alice")));
         var thread = await Alice.CreateThreadAsync();
         var run = await Alice.StartRunAsync(thread, "remote [[sim tokens=30 tps=30]]");

@@ -17,6 +17,9 @@ param databaseName string
 @description('Containers to create; each is partitioned on /pk (the application writes a synthetic key).')
 param containerNames string[]
 
+@description('Containers whose documents may expire: TTL on without a default (-1); each document carries its own ttl.')
+param ttlContainerNames string[] = []
+
 resource account 'Microsoft.DocumentDB/databaseAccounts@2024-11-15' = {
   name: name
   location: location
@@ -69,6 +72,7 @@ resource containers 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containe
           kind: 'Hash'
           version: 2 // allows partition key values longer than 100 bytes
         }
+        defaultTtl: contains(ttlContainerNames, containerName) ? -1 : null
       }
     }
   }

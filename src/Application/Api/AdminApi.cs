@@ -2,9 +2,7 @@ using Agents.Application.Http;
 using Agents.Application.Limits;
 using Agents.Application.Usage;
 using Agents.Domain.Errors;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Routing;
 
 namespace Agents.Application.Api;
 
@@ -17,20 +15,11 @@ public sealed record UserTierResponse(string UserId, string? Tier, string? SetBy
 public sealed record UserLimitsResponse(string UserId, LimitsView Limits);
 
 /// <summary>
-/// Admin routes, mapped on a group that already requires the admin role (see ApiRoutes): any user's usage, and a user's
-/// tier. Other admin routes join the same group.
+/// Admin routes, under /api/v1/admin, where HttpPipelineMiddleware (src/Functions) already requires the admin role: any
+/// user's usage, and a user's tier. Other admin routes go under the same prefix (see also <see cref="AdminPoliciesApi"/>).
 /// </summary>
 public static class AdminApi
 {
-    public static void Map(RouteGroupBuilder admin)
-    {
-        admin.MapGet("/usage", Usage).WithName("AdminGetUsage");
-        var users = admin.MapGroup("/users/{userId}");
-        users.MapGet("/limits", GetLimits).WithName("AdminGetUserLimits");
-        users.MapPut("/tier", SetTier).WithName("AdminSetUserTier");
-        users.MapDelete("/tier", ClearTier).WithName("AdminClearUserTier");
-    }
-
     /// <summary>Usage from the ledger in [from, to): one user's (<c>userId</c>) or everyone's, grouped by day, agent, model or user.</summary>
     public static async Task<IResult> Usage(HttpContext http, UsageLedger ledger, TimeProvider clock, string? from, string? to, string? userId, string? groupBy)
     {

@@ -4,9 +4,7 @@ using Agents.Application.Gateway.Activity;
 using Agents.Application.Http;
 using Agents.Application.Policies;
 using Agents.Domain.Errors;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging;
 
 namespace Agents.Application.Api;
@@ -48,20 +46,6 @@ public sealed record PolicyToolCallResult(string Name, string Action, string? Po
 /// </summary>
 public static class AdminPoliciesApi
 {
-    public static void Map(RouteGroupBuilder admin)
-    {
-        var policies = admin.MapGroup("/policies").WithTags("Admin: policies");
-        policies.MapGet("/", List).WithName("ListPolicies");
-        policies.MapGet("/chain", GetChain).WithName("GetPolicyChain");
-        policies.MapPut("/chain", SetChain).WithName("SetPolicyChain");
-        policies.MapDelete("/chain", ResetChain).WithName("ResetPolicyChain");
-        policies.MapPost("/test", Test).WithName("TestPolicies");
-
-        var activity = admin.MapGroup("/activity").WithTags("Admin: activity");
-        activity.MapGet("/", Stream).WithName("StreamActivity");
-        activity.MapGet("/recent", Recent).WithName("RecentActivity");
-    }
-
     public static Microsoft.AspNetCore.Http.HttpResults.Ok<ListResponse<PolicyInfo>> List(PolicyCatalog catalog) =>
         TypedResults.Ok(new ListResponse<PolicyInfo>(catalog.All.OrderBy(p => p.Name, StringComparer.Ordinal).Select(p => new PolicyInfo(
             p.Name, p.Description, p.Stages.Select(ActivityTypes.StageName).ToList(), p.DefaultTimeoutMs, "closed", p.Schema.ToJsonSchema())).ToList(), null));

@@ -4,9 +4,7 @@ using Agents.Application.Tools;
 using Agents.Domain.Agents;
 using Agents.Domain.Errors;
 using Agents.Domain.Identity;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Routing;
 
 namespace Agents.Application.Api;
 
@@ -25,16 +23,6 @@ public sealed record AgentRequest(
 /// <summary>Agents: private ones per user, shared ones managed by admins.</summary>
 public static class AgentsApi
 {
-    public static void Map(RouteGroupBuilder api)
-    {
-        var agents = api.MapGroup("/agents").WithTags("Agents");
-        agents.MapGet("/", List).WithName("ListAgents");
-        agents.MapPost("/", Create).WithName("CreateAgent");
-        agents.MapGet("/{agentId}", Get).WithName("GetAgent");
-        agents.MapPut("/{agentId}", Replace).WithName("ReplaceAgent");
-        agents.MapDelete("/{agentId}", Delete).WithName("DeleteAgent");
-    }
-
     public static async Task<IResult> List(HttpContext http, AgentStore agents) =>
         TypedResults.Ok(new ListResponse<AgentDefinition>(await agents.ListVisibleAsync(http.Caller().UserId, http.RequestAborted), null));
 

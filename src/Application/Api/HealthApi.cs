@@ -2,9 +2,7 @@ using System.Diagnostics;
 using Agents.Application.Models;
 using Agents.Application.Storage.Cosmos;
 using Agents.Application.Storage.Queues;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Routing;
 
 namespace Agents.Application.Api;
 
@@ -13,21 +11,15 @@ public sealed record DependencyState(string Status, long DurationMs, string? Err
 public sealed record ReadinessReport(string Status, IReadOnlyDictionary<string, DependencyState> Checks);
 
 /// <summary>
-/// Liveness (the process answers) and readiness (Cosmos DB, the queues and the model endpoint each answer within a
-/// short timeout). Anonymous: they reveal no data, only each dependency's state.
+/// Readiness: Cosmos DB, the queues and the model endpoint each answer within a short timeout (liveness, that the
+/// process answers, needs no handler: the health/live function answers it itself). Anonymous: it reveals no data, only
+/// each dependency's state.
 /// </summary>
 public static class HealthApi
 {
     private static readonly TimeSpan CheckTimeout = TimeSpan.FromSeconds(3);
 
-    public static void Map(IEndpointRouteBuilder app)
-    {
-        var health = app.MapGroup("/api/health").WithTags("Health");
-        health.MapGet("/live", () => TypedResults.Ok(new { status = "live" })).WithName("Live");
-        health.MapGet("/ready", Ready).WithName("Ready");
-    }
-
-    public static async Task<IResult> Ready(CosmosDatabase cosmos, RunRequestsProbe queues, ModelProbe model, CancellationToken ct)
+    public static async Task<IResult> Ready(CosmosDatabase cosmos, QueueProbe queues, ModelProbe model, CancellationToken ct)
     {
         var checks = await Task.WhenAll(
             Check("cosmos", c => cosmos.Client.GetDatabase(cosmos.DatabaseName).ReadAsync(cancellationToken: c), ct),
@@ -55,10 +47,10 @@ public static class HealthApi
     }
 }
 
-/// <summary>Readiness probe of the queue service: the run-requests queue answers.</summary>
-public sealed class RunRequestsProbe(StorageQueueClient client, QueueOptions options)
+/// <summary>Readiness probe of the queue service: the persist queue answers.</summary>
+public sealed class QueueProbe(StorageQueueClient client)
 {
-    public Task ProbeAsync(CancellationToken ct) => client.GetApproximateCountAsync(options.QueuePrefix + QueueNames.RunRequests, ct);
+    public Task ProbeAsync(CancellationToken ct) => client.GetApproximateCountAsync(QueueNames.Persist, ct);
 }
 
 /// <summary>Readiness probe of the model endpoint: its model list answers.</summary>

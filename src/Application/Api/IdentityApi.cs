@@ -3,9 +3,7 @@ using Agents.Application.Limits;
 using Agents.Domain.Errors;
 using Agents.Domain.Identity;
 using Agents.Identity.ApiKeys;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Routing;
 
 namespace Agents.Application.Api;
 
@@ -14,15 +12,6 @@ public sealed record CreateApiKeyRequest(string? Name, DateTimeOffset? ExpiresAt
 /// <summary>Who the caller is, and their API keys.</summary>
 public static class IdentityApi
 {
-    public static void Map(RouteGroupBuilder api)
-    {
-        api.MapGet("/me", Me).WithTags("Identity").WithName("GetMe");
-        var keys = api.MapGroup("/api-keys").WithTags("Identity");
-        keys.MapGet("/", ListKeys).WithName("ListApiKeys");
-        keys.MapPost("/", CreateKey).WithName("CreateApiKey");
-        keys.MapDelete("/{keyId}", RevokeKey).WithName("RevokeApiKey");
-    }
-
     /// <summary>The caller, their tier, and their limits with what remains of each token budget.</summary>
     public static async Task<IResult> Me(HttpContext http, TierResolver tiers, TokenBudgets budgets)
     {

@@ -1,33 +1,20 @@
 using Agents.Application.Http;
-using Agents.Application.Limits;
 using Agents.Application.Runs;
 using Agents.Application.Streaming;
 using Agents.Domain.Runs;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Routing;
 
 namespace Agents.Application.Api;
 
 /// <summary>Runs of a thread: start (202, wait, or stream), read, cancel, approve, and the event stream.</summary>
 public static class RunsApi
 {
-    public static void Map(RouteGroupBuilder api)
-    {
-        var runs = api.MapGroup("/threads/{threadId}/runs").WithTags("Runs");
-        runs.MapPost("/", Create).WithName("CreateRun").WithRateLimit(RateLimitPolicy.Costly);
-        runs.MapGet("/{runId}", Get).WithName("GetRun");
-        runs.MapPost("/{runId}/cancel", Cancel).WithName("CancelRun");
-        runs.MapPost("/{runId}/approvals", Approve).WithName("ApproveToolCall");
-        runs.MapGet("/{runId}/events", Events).WithName("StreamRunEvents");
-    }
-
     public static async Task<IResult> Create(
-        HttpContext http, RunService service, RunEventStreamer streamer, RunEngineOptions options, string threadId, bool? wait)
+        HttpContext http, RunService service, IRunScheduler scheduler, RunEventStreamer streamer, RunEngineOptions options, string threadId, bool? wait)
     {
         var request = await RequestJson.ReadAsync<CreateRunRequest>(http.Request, http.RequestAborted);
         var caller = http.Caller();
-        var run = await service.StartAsync(caller, threadId, request, http.RequestAborted);
+        var run = await service.StartAsync(caller, threadId, request, scheduler, http.RequestAborted);
         var location = $"{http.Request.PathBase}{http.Request.Path.Value?.TrimEnd('/')}/{run.Id}";
 
         if (request.Stream == true || http.Request.Headers.Accept.Any(a => a?.Contains("text/event-stream", StringComparison.OrdinalIgnoreCase) == true))
@@ -51,13 +38,13 @@ public static class RunsApi
     public static async Task<IResult> Get(HttpContext http, RunService service, string threadId, string runId) =>
         TypedResults.Ok(await service.GetAsync(http.Caller(), threadId, runId, http.RequestAborted));
 
-    public static async Task<IResult> Cancel(HttpContext http, RunService service, string threadId, string runId) =>
-        TypedResults.Accepted((string?)null, await service.CancelAsync(http.Caller(), threadId, runId, http.RequestAborted));
+    public static async Task<IResult> Cancel(HttpContext http, RunService service, IRunScheduler scheduler, string threadId, string runId) =>
+        TypedResults.Accepted((string?)null, await service.CancelAsync(http.Caller(), threadId, runId, scheduler, http.RequestAborted));
 
-    public static async Task<IResult> Approve(HttpContext http, RunService service, string threadId, string runId)
+    public static async Task<IResult> Approve(HttpContext http, RunService service, IRunScheduler scheduler, string threadId, string runId)
     {
         var request = await RequestJson.ReadAsync<ApprovalRequest>(http.Request, http.RequestAborted);
-        return TypedResults.Accepted((string?)null, await service.ApproveAsync(http.Caller(), threadId, runId, request, http.RequestAborted));
+        return TypedResults.Accepted((string?)null, await service.ApproveAsync(http.Caller(), threadId, runId, request, scheduler, http.RequestAborted));
     }
 
     public static async Task<IResult> Events(HttpContext http, RunService service, RunEventStreamer streamer, string threadId, string runId)

@@ -3,10 +3,8 @@ using Agents.Application.Http;
 using Agents.Application.Runs.Persistence;
 using Agents.Domain.Conversations;
 using Agents.Domain.Errors;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Routing;
 
 namespace Agents.Application.Api;
 
@@ -20,17 +18,6 @@ public sealed record ListResponse<T>(IReadOnlyList<T> Data, string? NextCursor);
 /// <summary>Threads and their messages.</summary>
 public static class ThreadsApi
 {
-    public static void Map(RouteGroupBuilder api)
-    {
-        var threads = api.MapGroup("/threads").WithTags("Threads");
-        threads.MapGet("/", List).WithName("ListThreads");
-        threads.MapPost("/", Create).WithName("CreateThread");
-        threads.MapGet("/{threadId}", Get).WithName("GetThread");
-        threads.MapPatch("/{threadId}", Update).WithName("UpdateThread");
-        threads.MapDelete("/{threadId}", Delete).WithName("DeleteThread");
-        threads.MapGet("/{threadId}/messages", ListMessages).WithName("ListMessages");
-    }
-
     public static async Task<Ok<ListResponse<ChatThread>>> List(HttpContext http, ThreadStore threads, RequestLimits limits, int? limit, string? cursor)
     {
         var page = await threads.ListAsync(http.Caller().UserId, Paging.Limit(limit, 20, limits), cursor, http.RequestAborted);

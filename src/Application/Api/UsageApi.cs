@@ -3,9 +3,7 @@ using Agents.Application.Http;
 using Agents.Application.Usage;
 using Agents.Domain.Errors;
 using Agents.Domain.Usage;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Routing;
 
 namespace Agents.Application.Api;
 
@@ -19,9 +17,6 @@ public sealed record UsageReport(DateTimeOffset From, DateTimeOffset To, string 
 public static class UsageApi
 {
     private static readonly TimeSpan MaxRange = TimeSpan.FromDays(366);
-
-    public static void Map(RouteGroupBuilder api) =>
-        api.MapGet("/usage", Get).WithTags("Usage").WithName("GetUsage");
 
     public static async Task<IResult> Get(HttpContext http, UsageLedger ledger, TimeProvider clock, string? from, string? to, string? groupBy)
     {

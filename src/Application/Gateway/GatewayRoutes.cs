@@ -1,35 +1,20 @@
 using Agents.Application.Http;
 using Agents.Application.Limits;
 using Agents.Domain.Errors;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Routing;
 
 namespace Agents.Application.Gateway;
 
 /// <summary>
-/// The gateway's routes: <c>/api/openai/v1</c> and <c>/api/anthropic/v1</c>, behind <see cref="HandleAsync"/>: errors in
-/// the surface's format around authentication (Bearer token or API key, including Anthropic's <c>x-api-key</c>) and
-/// the rate limiter.
+/// The gateway's prefixes, <c>/api/openai/v1</c> and <c>/api/anthropic/v1</c>, and what their functions (GatewayFunctions
+/// in src/Functions) run behind: <see cref="HandleAsync"/>, errors in the surface's format around authentication (Bearer
+/// token or API key, including Anthropic's <c>x-api-key</c>) and the rate limiter; <see cref="NotSupported"/> for the
+/// providers' other routes.
 /// </summary>
 public static class GatewayRoutes
 {
     public const string OpenAiPrefix = "/api/openai/v1";
     public const string AnthropicPrefix = "/api/anthropic/v1";
-
-    public static IEndpointRouteBuilder MapGateway(this IEndpointRouteBuilder app)
-    {
-        var openai = Secure(app.MapGroup(OpenAiPrefix), GatewaySurface.OpenAi).WithTags("Gateway: OpenAI");
-        openai.MapPost("/chat/completions", OpenAiSurface.ChatCompletions).WithName("GatewayOpenAiChatCompletions").WithRateLimit(RateLimitPolicy.Costly);
-        openai.MapGet("/models", OpenAiSurface.Models).WithName("GatewayOpenAiModels");
-        openai.Map("/{**rest}", NotSupported).ExcludeFromDescription();
-
-        var anthropic = Secure(app.MapGroup(AnthropicPrefix), GatewaySurface.Anthropic).WithTags("Gateway: Anthropic");
-        anthropic.MapPost("/messages", AnthropicSurface.Messages).WithName("GatewayAnthropicMessages").WithRateLimit(RateLimitPolicy.Costly);
-        anthropic.MapGet("/models", AnthropicSurface.Models).WithName("GatewayAnthropicModels");
-        anthropic.Map("/{**rest}", NotSupported).ExcludeFromDescription();
-        return app;
-    }
 
     /// <summary>Other routes of the providers' APIs (embeddings, responses, ...): a 404 in the surface's format that says so.</summary>
     public static IResult NotSupported(HttpContext http) => throw new ApiProblemException(new ApiProblem(404, "route_not_supported",
@@ -38,8 +23,8 @@ public static class GatewayRoutes
     /// <summary>
     /// What every gateway request goes through, outermost first: errors in the surface's format (so what the inner
     /// steps answer is converted too), authentication, the rate limiter under <paramref name="policy"/> (chat calls
-    /// count as costly; their 429 comes out in the surface's format too), then <paramref name="endpoint"/>. The
-    /// portable host runs it as the groups' endpoint filter, the Functions app from its worker middleware. Token
+    /// count as costly; their 429 comes out in the surface's format too), then <paramref name="endpoint"/>.
+    /// HttpPipelineMiddleware (src/Functions) runs it around every function under the gateway's prefixes. Token
     /// budgets are reserved by <see cref="ChatGateway"/>.
     /// </summary>
     public static ValueTask<object?> HandleAsync(HttpContext http, GatewaySurface surface, RateLimitPolicy policy, Func<ValueTask<object?>> endpoint) =>
@@ -47,7 +32,4 @@ public static class GatewayRoutes
             await CallerAuthentication.AuthenticateAsync(http).ConfigureAwait(false)
             ?? await RateLimiting.ApplyAsync(http, policy).ConfigureAwait(false)
             ?? await endpoint().ConfigureAwait(false));
-
-    private static RouteGroupBuilder Secure(RouteGroupBuilder group, GatewaySurface surface) => group.AddEndpointFilter((invocation, next) =>
-        HandleAsync(invocation.HttpContext, surface, RateLimiting.PolicyOf(invocation.HttpContext), () => next(invocation)));
 }

@@ -9,7 +9,6 @@ using Agents.Application.Limits;
 using Agents.Application.Models;
 using Agents.Application.Policies;
 using Agents.Application.Runs;
-using Agents.Application.Runs.Local;
 using Agents.Application.Runs.Persistence;
 using Agents.Application.Storage.Cosmos;
 using Agents.Application.Storage.Queues;
@@ -22,14 +21,13 @@ using Azure.Identity;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Agents.Application.Hosting;
 
 /// <summary>
-/// Service registration shared by the portable host and the Azure Functions app: options (validated at start-up,
-/// naming the bad setting), stores, clients, the agent loop's activities, identity. The engines are added apart.
+/// The application's services, registered by the Functions app (src/Functions/Program.cs) and by tests: options
+/// (validated at start-up, naming the bad setting), stores, clients, the agent loop's activities, identity.
 /// </summary>
 public static class ApplicationServices
 {
@@ -47,10 +45,8 @@ public static class ApplicationServices
         services.AddValidatedOptions<PolicyOptions>(PolicyOptions.Section);
         services.AddValidatedOptions<GatewayOptions>(GatewayOptions.Section);
         services.AddValidatedOptions<ActivityOptions>(ActivityOptions.Section);
-        // A query or route value that does not parse (?limit=abc) becomes a 400 ProblemDetails naming it, not a bare 400.
-        services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
 
-        // Responses use the documents' JSON conventions: camelCase, enums as snake_case strings, no nulls (both hosts).
+        // Responses (the handlers' IResults) use the documents' JSON conventions: camelCase, enums as snake_case strings, no nulls.
         services.ConfigureHttpJsonOptions(o =>
         {
             foreach (var converter in CosmosDatabase.Json.Converters)
@@ -64,11 +60,9 @@ public static class ApplicationServices
         services.AddHttpClient(ModelProbe.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan);
 
         services.AddSingleton(sp => new CosmosDatabase(sp.GetRequiredService<CosmosOptions>(), Credential(sp, string.IsNullOrEmpty(sp.GetRequiredService<CosmosOptions>().Key))));
-        services.AddSingleton<QueueSignals>();
         services.AddSingleton(sp => new StorageQueueClient(
             sp.GetRequiredService<IHttpClientFactory>().CreateClient("queues"),
-            QueueEndpoint.From(sp.GetRequiredService<QueueOptions>(), Credential(sp, sp.GetRequiredService<QueueOptions>().ConnectionString is null)),
-            sp.GetRequiredService<QueueSignals>()));
+            QueueEndpoint.From(sp.GetRequiredService<QueueOptions>(), Credential(sp, sp.GetRequiredService<QueueOptions>().ConnectionString is null))));
         services.AddSingleton(sp => new ModelClient(
             sp.GetRequiredService<ModelOptions>(), Credential(sp, sp.GetRequiredService<ModelOptions>().UseEntraId),
             sp.GetRequiredService<IHttpClientFactory>().CreateClient(ModelProbe.HttpClientName)));
@@ -79,19 +73,19 @@ public static class ApplicationServices
         services.AddSingleton<RunStore>();
         services.AddSingleton<AgentStore>();
         services.AddSingleton<UsageLedger>();
+        services.AddSingleton<ExpiredDocuments>();
         services.AddSingleton(sp => new AgentDefaults(sp.GetRequiredService<ModelOptions>().Deployment));
         services.AddSingleton<RunEventHub>();
         services.AddSingleton<RunEventLog>();
         services.AddSingleton<RunEventFeeds>();
         services.AddSingleton<RunEventStreamer>();
-        services.AddSingleton<RunRequests>();
         services.AddSingleton<PersistenceSender>();
         services.AddSingleton<RunPersistence>();
         services.AddSingleton<RunSignals>();
         services.AddAgentsLimits();
         services.AddSingleton<RunActivities>();
         services.AddSingleton<RunService>();
-        services.AddSingleton<RunRequestsProbe>();
+        services.AddSingleton<QueueProbe>();
         services.AddSingleton<ModelProbe>();
         services.AddAgentsPoliciesAndGateway(); // the policy chain is the runs' IToolReviewer (instead of AllowAllReviewer)
 
@@ -102,15 +96,6 @@ public static class ApplicationServices
         services.AddCosmosApiKeyStore(sp => sp.GetRequiredService<CosmosDatabase>().Container(Containers.ApiKeys));
 
         services.AddHostedService<StoreInitializer>();
-        return services;
-    }
-
-    /// <summary>The portable host's engine: the run engine, the persistence worker and the event retention sweep.</summary>
-    public static IServiceCollection AddLocalRunEngine(this IServiceCollection services)
-    {
-        services.AddHostedService<LocalRunEngine>();
-        services.AddHostedService<PersistenceWorker>();
-        services.AddHostedService<EventRetentionWorker>();
         return services;
     }
 

@@ -7,11 +7,11 @@ using Microsoft.Extensions.Logging;
 namespace Agents.Application.Hosting;
 
 /// <summary>
-/// Runs before the workers start: creates the database, containers and queues where configured to (locally; Bicep
-/// creates them in Azure), and seeds the default agent. A dependency that is down stops the start with a clear error.
+/// Runs before the functions start: creates the database, containers and the persist queues where configured to
+/// (locally; Bicep creates them in Azure), and seeds the default agent. A dependency that is down stops the start with a clear error.
 /// </summary>
 public sealed partial class StoreInitializer(
-    CosmosDatabase cosmos, CosmosOptions cosmosOptions, StorageQueueClient queues, QueueOptions queueOptions,
+    CosmosDatabase cosmos, CosmosOptions cosmosOptions, StorageQueueClient queues,
     AgentStore agents, AgentDefaults defaults, TimeProvider clock, ILogger<StoreInitializer> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -20,11 +20,8 @@ public sealed partial class StoreInitializer(
         {
             await cosmos.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         }
-        foreach (var queue in new[] { QueueNames.RunRequests, QueueNames.Persist })
-        {
-            await queues.CreateIfNotExistsAsync(queueOptions.QueuePrefix + queue, cancellationToken).ConfigureAwait(false);
-            await queues.CreateIfNotExistsAsync(QueueNames.Poison(queueOptions.QueuePrefix + queue), cancellationToken).ConfigureAwait(false);
-        }
+        await queues.CreateIfNotExistsAsync(QueueNames.Persist, cancellationToken).ConfigureAwait(false);
+        await queues.CreateIfNotExistsAsync(QueueNames.Poison(QueueNames.Persist), cancellationToken).ConfigureAwait(false);
         if (await agents.TryCreateAsync(defaults.DefaultAgent(clock.GetUtcNow()), cancellationToken).ConfigureAwait(false))
         {
             LogSeeded(logger, defaults.Model);

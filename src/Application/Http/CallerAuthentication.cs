@@ -6,8 +6,10 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Agents.Application.Http;
 
 /// <summary>
-/// Authenticates a request once and keeps the <see cref="Caller"/> on the HttpContext. The portable host runs it as an
-/// endpoint filter on the API group; the Functions app runs the same method from its worker middleware.
+/// Authenticates a request once and keeps the <see cref="Caller"/> on the HttpContext. HttpPipelineMiddleware
+/// (src/Functions) calls <see cref="AuthenticateAsync"/> before every function under <see cref="ApiPaths.Prefix"/>, and
+/// <see cref="ForbidUnlessAdmin"/> before those under its /admin; <see cref="Gateway.GatewayRoutes.HandleAsync"/> calls
+/// <see cref="AuthenticateAsync"/> for the gateway.
 /// </summary>
 public static class CallerAuthentication
 {
@@ -30,19 +32,11 @@ public static class CallerAuthentication
         return ProblemWriter.Result(outcome.Problem!, context);
     }
 
-    /// <summary>The authenticated caller (the route group requires one, so it is always there).</summary>
+    /// <summary>The authenticated caller (set by <see cref="AuthenticateAsync"/>, which runs before every handler that asks).</summary>
     public static Caller Caller(this HttpContext context) =>
         context.Items[ItemKey] as Caller ?? throw new InvalidOperationException("The endpoint runs without authentication.");
 
-    /// <summary>An endpoint filter: authenticate, or answer 401/403.</summary>
-    public static async ValueTask<object?> Filter(EndpointFilterInvocationContext invocation, EndpointFilterDelegate next) =>
-        await AuthenticateAsync(invocation.HttpContext).ConfigureAwait(false) ?? await next(invocation).ConfigureAwait(false);
-
-    /// <summary>An endpoint filter for admin routes (after <see cref="Filter"/>): 403 without the admin role.</summary>
-    public static async ValueTask<object?> RequireAdmin(EndpointFilterInvocationContext invocation, EndpointFilterDelegate next) =>
-        ForbidUnlessAdmin(invocation.HttpContext) ?? await next(invocation).ConfigureAwait(false);
-
-    /// <summary>Null when the authenticated caller has the admin role; otherwise the 403 to send (the Functions app calls it).</summary>
+    /// <summary>Null when the authenticated caller (after <see cref="AuthenticateAsync"/>) has the admin role; otherwise the 403 to send.</summary>
     public static IResult? ForbidUnlessAdmin(HttpContext context) => context.Caller().IsAdmin
         ? null
         : ProblemWriter.Result(Problems.Forbidden($"This route needs the {Domain.Identity.Caller.AdminRole} role."), context);

@@ -12,13 +12,11 @@ namespace Agents.Application.Http;
 /// The one place exceptions become responses: an <see cref="ApiProblemException"/> its problem, bad requests a 400 or
 /// 413, an unreachable dependency a 503, anything else a 500 without details (logged with the trace id). Also
 /// refuses a declared body over the limit before it is read, and tags every request with a correlation id.
-/// The Azure Functions app runs the same <see cref="HandleAsync"/> from its worker middleware.
+/// HttpPipelineMiddleware (src/Functions) runs <see cref="HandleAsync"/> around every HTTP function.
 /// </summary>
-public sealed partial class ProblemMiddleware(RequestDelegate next, RequestLimits limits, ILogger<ProblemMiddleware> logger)
+public static partial class ProblemMiddleware
 {
     public const string CorrelationHeader = "x-correlation-id";
-
-    public Task InvokeAsync(HttpContext context) => HandleAsync(context, limits, logger, () => next(context));
 
     /// <summary>Runs <paramref name="next"/> with the correlation id, the body limit and exception-to-problem translation.</summary>
     public static async Task HandleAsync(HttpContext context, RequestLimits limits, ILogger logger, Func<Task> next)

@@ -44,7 +44,4 @@ public static class Problems
 
     public static ApiProblem RouteNotFound(string path) =>
         new(404, "route_not_found", "There is no such route", $"No endpoint matches '{path}'.");
-
-    public static ApiProblem MethodNotAllowed(string method, string path) =>
-        new(405, "method_not_allowed", "The method is not allowed here", $"{method} is not supported on '{path}'.");
 }

@@ -1,19 +1,16 @@
 using System.Globalization;
 using Agents.Application.Http;
 using Agents.Domain.Errors;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Agents.Application.Limits;
 
-/// <summary>Endpoint metadata naming the rate limit policy of a route (routes without it are <see cref="RateLimitPolicy.General"/>).</summary>
-public sealed record RateLimitMetadata(RateLimitPolicy Policy);
-
 /// <summary>
-/// The HTTP side of the rate limiter: an endpoint filter for the API group (after <see cref="CallerAuthentication.Filter"/>),
-/// the headers every limited response carries, and the 429. <c>X-RateLimit-Reset</c> and <c>Retry-After</c> are
-/// delta seconds until the window resets (not an epoch time).
+/// The HTTP side of the rate limiter: <see cref="ApplyAsync"/>, which HttpPipelineMiddleware (src/Functions) calls after
+/// <see cref="CallerAuthentication.AuthenticateAsync"/> under <see cref="ApiPaths.Prefix"/> (and
+/// <see cref="Gateway.GatewayRoutes.HandleAsync"/> for the gateway), the headers every limited response carries, and the
+/// 429. <c>X-RateLimit-Reset</c> and <c>Retry-After</c> are delta seconds until the window resets (not an epoch time).
 /// </summary>
 public static class RateLimiting
 {
@@ -21,24 +18,9 @@ public static class RateLimiting
     public const string RemainingHeader = "X-RateLimit-Remaining";
     public const string ResetHeader = "X-RateLimit-Reset";
 
-    /// <summary>Marks a route (or a group) with a policy, e.g. <c>.WithRateLimit(RateLimitPolicy.Costly)</c> on run creation.</summary>
-    public static TBuilder WithRateLimit<TBuilder>(this TBuilder builder, RateLimitPolicy policy) where TBuilder : IEndpointConventionBuilder =>
-        builder.WithMetadata(new RateLimitMetadata(policy));
-
-    /// <summary>An endpoint filter: counts the request under the route's policy; 429 when the window is full.</summary>
-    public static async ValueTask<object?> Filter(EndpointFilterInvocationContext invocation, EndpointFilterDelegate next)
-    {
-        var http = invocation.HttpContext;
-        return await ApplyAsync(http, PolicyOf(http)).ConfigureAwait(false) ?? await next(invocation).ConfigureAwait(false);
-    }
-
-    /// <summary>The policy of the request's endpoint (<see cref="WithRateLimit"/>); <see cref="RateLimitPolicy.General"/> when unmarked.</summary>
-    public static RateLimitPolicy PolicyOf(HttpContext http) =>
-        http.GetEndpoint()?.Metadata.GetMetadata<RateLimitMetadata>()?.Policy ?? RateLimitPolicy.General;
-
     /// <summary>
-    /// Counts the request of the authenticated caller under <paramref name="policy"/> and sets the rate limit headers.
-    /// Null when admitted; otherwise the 429 to send. For hosts that do not run endpoint filters (the Functions app).
+    /// Counts the request of the authenticated caller under <paramref name="policy"/> (HttpPipelineMiddleware picks it
+    /// per function) and sets the rate limit headers. Null when admitted; otherwise the 429 to send.
     /// </summary>
     public static async Task<IResult?> ApplyAsync(HttpContext http, RateLimitPolicy policy)
     {
@@ -51,7 +33,7 @@ public static class RateLimiting
         var decision = await limiter.AcquireAsync(caller, policy, limit, http.RequestAborted).ConfigureAwait(false);
         var reset = decision.ResetSeconds(clock.GetUtcNow()).ToString(CultureInfo.InvariantCulture);
 
-        // Set when the response starts, so that an error response (the error middleware clears headers) keeps them too.
+        // Set when the response starts, so that an error response (ProblemMiddleware.HandleAsync clears headers) keeps them too.
         http.Response.OnStarting(() =>
         {
             var headers = http.Response.Headers;

@@ -8,6 +8,7 @@ using Agents.Application.Runs.Persistence;
 using Agents.Application.Storage.Cosmos;
 using Agents.Application.Streaming;
 using Agents.Application.Tools;
+using Agents.Domain.Conversations;
 using Agents.Domain.Errors;
 using Agents.Domain.Runs;
 using Agents.Domain.Usage;
@@ -15,9 +16,9 @@ using Agents.Domain.Usage;
 namespace Agents.Application.Runs;
 
 /// <summary>
-/// The side effects of a run, shared by both engines: the local engine calls them from its journal context, the
-/// Durable orchestrator from its activities. <c>position</c> is the caller's position in the run (journal sequence
-/// or activity counter): event ids derive from it, so a repeated step rewrites its events instead of adding more.
+/// The side effects of a run: what the Durable orchestrator's activities do. <c>position</c> is the step's position in
+/// the run (the orchestration's call counter): event ids derive from it, so a repeated step (a retry, or an activity
+/// re-executed after a crash) rewrites its events instead of adding more.
 /// </summary>
 public sealed partial class RunActivities(
     RunStore runs, MessageStore messages, AgentStore agents, ToolCatalog tools, ResilientModelClient model,
@@ -129,10 +130,6 @@ public sealed partial class RunActivities(
     public async Task<bool> IsCancelRequestedAsync(RunRef run, CancellationToken ct) =>
         (await runs.GetAsync(run.UserId, run.ThreadId, run.RunId, ct).ConfigureAwait(false))?.Value.CancelRequested ?? true;
 
-    /// <summary>The problem of a run that failed on every attempt (queue deliveries or activity retries).</summary>
-    public static ApiProblem FailedRepeatedly(int attempts) => new(500, "run_failed_repeatedly", "The run could not be executed",
-        FormattableString.Invariant($"The run failed on {attempts} attempts and was stopped."));
-
     /// <summary>
     /// Records a run that could not be executed as failed with <paramref name="problem"/>, so it is not lost: its stream
     /// ends with an error and done event, and its thread is released. Later updates of the broken execution are ignored.
@@ -158,10 +155,34 @@ public sealed partial class RunActivities(
         await threads.ReleaseAsync(run.UserId, run.ThreadId, run.RunId, ct).ConfigureAwait(false);
     }
 
-    public async Task<ApprovalDecision?> GetApprovalAsync(RunRef run, string toolCallId, CancellationToken ct)
+    /// <summary>
+    /// The whole prompt of a model call whose orchestration passed only what the loop <paramref name="added"/> since
+    /// the previous call, at <paramref name="offset"/>: the earlier part is read from the chunks the previous calls
+    /// stored, and this call's part is stored for the next ones. So the prompt never travels through the
+    /// orchestration's history more than once.
+    /// </summary>
+    public async Task<IReadOnlyList<ChatMessage>> ExpandPromptAsync(RunRef run, int offset, IReadOnlyList<ChatMessage> added, CancellationToken ct)
     {
-        var approval = await runs.GetApprovalAsync(run.UserId, run.ThreadId, run.RunId, toolCallId, ct).ConfigureAwait(false);
-        return approval is null ? null : new ApprovalDecision(approval.Approved ? ApprovalOutcome.Approved : ApprovalOutcome.Denied, approval.Reason, approval.DecidedBy);
+        var prompt = new List<ChatMessage>(offset + added.Count);
+        if (offset > 0)
+        {
+            foreach (var chunk in await runs.ReadPromptAsync(run.UserId, run.ThreadId, run.RunId, offset, ct).ConfigureAwait(false))
+            {
+                if (chunk.Offset != prompt.Count)
+                {
+                    break; // a gap: reported below
+                }
+                prompt.AddRange(chunk.Messages);
+            }
+            if (prompt.Count != offset)
+            {
+                throw new InvalidOperationException(FormattableString.Invariant(
+                    $"Run {run.RunId}: the stored prompt has {prompt.Count} messages where the model call expects {offset}."));
+            }
+        }
+        await runs.AppendPromptAsync(run.UserId, run.ThreadId, new PromptChunk(PromptChunk.IdFor(run.RunId, offset), run.RunId, offset, added), ct).ConfigureAwait(false);
+        prompt.AddRange(added);
+        return prompt;
     }
 
     [Microsoft.Extensions.Logging.LoggerMessage(Level = Microsoft.Extensions.Logging.LogLevel.Information,

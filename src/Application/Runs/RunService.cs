@@ -19,14 +19,14 @@ public sealed record CreateRunRequest(string? Message, string? AgentId = null, M
 public sealed record ApprovalRequest(string? ToolCallId, bool? Approve, string? Reason = null);
 
 /// <summary>
-/// The API side of runs: accept (validate, claim the thread, store the user's message and the queued run, enqueue),
-/// cancel, approve, wait. The engines do the rest.
+/// The API side of runs: accept (validate, claim the thread, store the user's message and the queued run, schedule its
+/// orchestration), cancel, approve, wait. The orchestration does the rest; <see cref="IRunScheduler"/> reaches it.
 /// </summary>
 public sealed class RunService(
-    ThreadStore threads, MessageStore messages, RunStore runs, AgentStore agents, RunRequests requests,
+    ThreadStore threads, MessageStore messages, RunStore runs, AgentStore agents,
     RunSignals signals, RunEventLog log, RequestLimits limits, TimeProvider clock)
 {
-    public async Task<Run> StartAsync(Caller caller, string threadId, CreateRunRequest request, CancellationToken ct)
+    public async Task<Run> StartAsync(Caller caller, string threadId, CreateRunRequest request, IRunScheduler scheduler, CancellationToken ct)
     {
         var errors = new List<FieldError>();
         if (string.IsNullOrWhiteSpace(request.Message))
@@ -88,7 +88,18 @@ public sealed class RunService(
         await runs.CreateAsync(run, ct).ConfigureAwait(false);
         await log.AppendAsync(caller.UserId, runId,
             [new StoredEvent(RunEventLog.MakeId(0, 0), "run.created", JsonSerializer.SerializeToElement(run, CosmosDatabase.Json))], now, ct).ConfigureAwait(false);
-        await requests.SendAsync(Ref(caller, run), ct: ct).ConfigureAwait(false);
+        try
+        {
+            await scheduler.StartAsync(Ref(caller, run), ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not ApiProblemException)
+        {
+            // Nothing will execute the run: fail it at once and free the thread rather than leave it queued.
+            var problem = new ApiProblem(503, "engine_unavailable", "The run could not be started", "The run engine did not accept it; try again.");
+            await runs.UpdateAsync(caller.UserId, threadId, runId, current => current with { Status = RunStatus.Failed, Error = problem, CompletedAt = clock.GetUtcNow() }, CancellationToken.None).ConfigureAwait(false);
+            await threads.ReleaseAsync(caller.UserId, threadId, runId, CancellationToken.None).ConfigureAwait(false);
+            throw new ApiProblemException(problem, e);
+        }
         return run;
     }
 
@@ -108,20 +119,20 @@ public sealed class RunService(
         return run;
     }
 
-    public async Task<Run> CancelAsync(Caller caller, string threadId, string runId, CancellationToken ct)
+    public async Task<Run> CancelAsync(Caller caller, string threadId, string runId, IRunScheduler scheduler, CancellationToken ct)
     {
         var run = await runs.UpdateAsync(caller.UserId, threadId, runId,
             current => current.Status.IsTerminal() || current.CancelRequested ? null : current with { CancelRequested = true }, ct).ConfigureAwait(false)
             ?? throw new ApiProblemException(Problems.NotFound("run", runId));
         if (!run.Status.IsTerminal())
         {
-            signals.TryCancel(runId);
-            await requests.SendAsync(Ref(caller, run), ct: ct).ConfigureAwait(false); // wakes a run parked on an approval
+            signals.TryCancel(runId); // stops a model stream or tool running in this process at once
+            await scheduler.RaiseCancelAsync(Ref(caller, run), ct).ConfigureAwait(false); // wakes a run parked on an approval
         }
         return run;
     }
 
-    public async Task<Run> ApproveAsync(Caller caller, string threadId, string runId, ApprovalRequest request, CancellationToken ct)
+    public async Task<Run> ApproveAsync(Caller caller, string threadId, string runId, ApprovalRequest request, IRunScheduler scheduler, CancellationToken ct)
     {
         var errors = new List<FieldError>();
         if (string.IsNullOrWhiteSpace(request.ToolCallId))
@@ -146,13 +157,15 @@ public sealed class RunService(
             throw new ApiProblemException(Problems.Conflict("approval_not_pending", "No such tool call is waiting for approval",
                 $"Tool call '{request.ToolCallId}' of run '{runId}' is not waiting for a decision (the run is {LoopStateNames.Of(run.Status)})."));
         }
+        // The record makes the decision once: a second decision (or a repeat) is refused, so the event is raised once.
         var recorded = await runs.TryRecordApprovalAsync(caller.UserId, threadId, new ApprovalRecord(
             ApprovalRecord.IdFor(runId, request.ToolCallId!), runId, request.ToolCallId!, request.Approve!.Value, request.Reason, caller.UserId, clock.GetUtcNow()), ct).ConfigureAwait(false);
         if (!recorded)
         {
             throw new ApiProblemException(Problems.Conflict("approval_already_decided", "The tool call was already decided", $"Tool call '{request.ToolCallId}' has a decision."));
         }
-        await requests.SendAsync(Ref(caller, run), ct: ct).ConfigureAwait(false);
+        var decision = new ApprovalDecision(request.Approve.Value ? ApprovalOutcome.Approved : ApprovalOutcome.Denied, request.Reason, caller.UserId);
+        await scheduler.RaiseApprovalAsync(Ref(caller, run), request.ToolCallId!, decision, ct).ConfigureAwait(false);
         return run;
     }
 

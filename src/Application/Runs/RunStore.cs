@@ -1,6 +1,6 @@
 using System.Net;
-using System.Text.Json;
 using Agents.Application.Storage.Cosmos;
+using Agents.Domain.Conversations;
 using Agents.Domain.Runs;
 using Microsoft.Azure.Cosmos;
 
@@ -8,13 +8,13 @@ namespace Agents.Application.Runs;
 
 /// <summary>
 /// Runs and what the engine keeps beside them, all in the thread's partition of the <c>runs</c> container:
-/// the run document, its journal (one entry per completed context call), its lease, and approval decisions.
+/// the run document, its prompt (stored by the model calls, so that the orchestration passes it by reference) and
+/// approval decisions.
 /// </summary>
 public sealed class RunStore(CosmosDatabase cosmos)
 {
     private const string RunType = "run";
-    private const string JournalType = "journal";
-    private const string LeaseType = "lease";
+    private const string PromptType = "prompt";
     private const string ApprovalType = "approval";
 
     private readonly DocumentContainer runs = new(cosmos.Container(Containers.Runs));
@@ -54,49 +54,31 @@ public sealed class RunStore(CosmosDatabase cosmos)
         }
     }
 
-    // ---- journal ----
+    // ---- prompt ----
 
-    public Task<List<JournalEntry>> ReadJournalAsync(string ownerId, string threadId, string runId, CancellationToken ct)
+    /// <summary>
+    /// Stores the messages a model call added to the run's prompt, at the chunk's offset. Idempotent: a
+    /// retried or replayed call writes the same chunk under the same id.
+    /// </summary>
+    public Task AppendPromptAsync(string ownerId, string threadId, PromptChunk chunk, CancellationToken ct) =>
+        runs.UpsertAsync(PartitionKeys.Thread(ownerId, threadId), PromptType, chunk, ct);
+
+    /// <summary>The run's prompt chunks stored before <paramref name="offset"/>, in order.</summary>
+    public async Task<List<PromptChunk>> ReadPromptAsync(string ownerId, string threadId, string runId, int offset, CancellationToken ct)
     {
         var pk = PartitionKeys.Thread(ownerId, threadId);
-        return runs.QueryAllAsync<JournalEntry>(pk,
-            new QueryDefinition("SELECT * FROM c WHERE c.pk = @pk AND c.type = @type AND c.runId = @run ORDER BY c.seq")
-                .WithParameter("@pk", pk).WithParameter("@type", JournalType).WithParameter("@run", runId), ct);
+        return await runs.QueryAllAsync<PromptChunk>(pk,
+            new QueryDefinition("SELECT * FROM c WHERE c.pk = @pk AND c.type = @type AND c.runId = @run AND c.offset < @offset ORDER BY c.offset")
+                .WithParameter("@pk", pk).WithParameter("@type", PromptType).WithParameter("@run", runId).WithParameter("@offset", offset), ct).ConfigureAwait(false);
     }
 
-    /// <summary>Records a journal entry; if another executor recorded this position first, returns theirs.</summary>
-    public async Task<JournalEntry> RecordAsync(string ownerId, string threadId, JournalEntry entry, CancellationToken ct)
-    {
-        var pk = PartitionKeys.Thread(ownerId, threadId);
-        if (await runs.TryCreateAsync(pk, JournalType, entry, ct).ConfigureAwait(false))
-        {
-            return entry;
-        }
-        return (await runs.ReadAsync<JournalEntry>(pk, entry.Id, ct).ConfigureAwait(false))!.Value;
-    }
+    // ---- the sweep ----
 
-    // ---- lease ----
-
-    public Task<Stored<RunLease>?> GetLeaseAsync(string ownerId, string threadId, string runId, CancellationToken ct) =>
-        runs.ReadAsync<RunLease>(PartitionKeys.Thread(ownerId, threadId), RunLease.IdFor(runId), ct);
-
-    /// <summary>Takes or renews the lease; null when someone else holds it or won the race.</summary>
-    public async Task<string?> TryWriteLeaseAsync(string ownerId, string threadId, RunLease lease, string? etag, CancellationToken ct)
-    {
-        var pk = PartitionKeys.Thread(ownerId, threadId);
-        try
-        {
-            if (etag is null)
-            {
-                return await runs.CreateAsync(pk, LeaseType, lease, ct).ConfigureAwait(false);
-            }
-            return await runs.ReplaceAsync(pk, LeaseType, lease.Id, lease, etag, ct).ConfigureAwait(false);
-        }
-        catch (CosmosException e) when (e.StatusCode is HttpStatusCode.PreconditionFailed or HttpStatusCode.Conflict)
-        {
-            return null;
-        }
-    }
+    /// <summary>Runs of every user that are not terminal and were created before <paramref name="createdBefore"/>.</summary>
+    public Task<List<Run>> ListUnfinishedAsync(DateTimeOffset createdBefore, CancellationToken ct) =>
+        runs.QueryAllAsync<Run>(null,
+            new QueryDefinition("SELECT * FROM c WHERE c.type = @type AND c.createdAt < @before AND c.status IN ('queued', 'in_progress', 'requires_action')")
+                .WithParameter("@type", RunType).WithParameter("@before", createdBefore), ct);
 
     // ---- approvals ----
 
@@ -122,19 +104,19 @@ public sealed class RunStore(CosmosDatabase cosmos)
     private sealed record TypedId(string Id, string Type);
 }
 
-/// <summary>One completed call of the run context, replayed instead of repeated after a restart.</summary>
-public sealed record JournalEntry(string Id, string RunId, int Seq, string Kind, DateTimeOffset At, JsonElement Result)
+/// <summary>
+/// Messages a run added to its prompt at <see cref="Offset"/>: the first call stores the instructions, history and
+/// user message, each later call what the loop appended since (the assistant turn and the tool results).
+/// </summary>
+public sealed record PromptChunk(string Id, string RunId, int Offset, IReadOnlyList<ChatMessage> Messages)
 {
-    public static string IdFor(string runId, int seq) => FormattableString.Invariant($"{runId}:j:{seq:D5}");
+    /// <summary>A week (seconds): a prompt is needed only while its run executes.</summary>
+    public int Ttl { get; init; } = 7 * 86_400;
+
+    public static string IdFor(string runId, int offset) => FormattableString.Invariant($"{runId}:prompt:{offset:D5}");
 }
 
-/// <summary>Which worker executes a run, until when. Renewed while it works; taken over when it expires.</summary>
-public sealed record RunLease(string Id, string RunId, string Holder, DateTimeOffset Until)
-{
-    public static string IdFor(string runId) => $"{runId}:lease";
-}
-
-/// <summary>A person's decision on a parked tool call (the local engine's external event).</summary>
+/// <summary>A person's decision on a parked tool call (raised to the orchestration as an external event).</summary>
 public sealed record ApprovalRecord(string Id, string RunId, string ToolCallId, bool Approved, string? Reason, string DecidedBy, DateTimeOffset At)
 {
     public static string IdFor(string runId, string toolCallId) => $"{runId}:approval:{toolCallId}";

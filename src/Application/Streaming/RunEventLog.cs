@@ -13,7 +13,7 @@ public sealed record StoredEvent(long Id, string Type, JsonElement Data);
 /// batches instead of adding new ones. Ids are <c>(position &lt;&lt; 20) | index</c>: the position of the producing
 /// call in the run, then the event's index within that call.
 /// </summary>
-public sealed class RunEventLog(CosmosDatabase cosmos, RunEventHub hub)
+public sealed class RunEventLog(CosmosDatabase cosmos, RunEventHub hub, StreamingOptions options)
 {
     private const string Type = "events";
     private readonly DocumentContainer events = new(cosmos.Container(Containers.Events));
@@ -33,7 +33,7 @@ public sealed class RunEventLog(CosmosDatabase cosmos, RunEventHub hub)
         {
             return;
         }
-        var doc = new EventBatch(FormattableString.Invariant($"{runId}:{batch[0].Id:D20}"), runId, batch[0].Id, batch[^1].Id, batch, now);
+        var doc = new EventBatch(FormattableString.Invariant($"{runId}:{batch[0].Id:D20}"), runId, batch[0].Id, batch[^1].Id, batch, now, options.RetentionDays * 86_400);
         await events.UpsertAsync(PartitionKeys.RunEvents(ownerId, runId), Type, doc, ct).ConfigureAwait(false);
         if (publish)
         {
@@ -62,20 +62,8 @@ public sealed class RunEventLog(CosmosDatabase cosmos, RunEventHub hub)
         }
     }
 
-    /// <summary>Deletes batches written before <paramref name="cutoff"/> (retention; the emulator has no TTL).</summary>
-    public async Task<int> DeleteOlderThanAsync(DateTimeOffset cutoff, CancellationToken ct)
-    {
-        var old = await events.QueryAllAsync<OldBatch>(null,
-            new QueryDefinition("SELECT c.id, c.pk FROM c WHERE c.type = @type AND c.at < @cutoff")
-                .WithParameter("@type", Type).WithParameter("@cutoff", cutoff.UtcDateTime.ToString("O")), ct).ConfigureAwait(false);
-        foreach (var batch in old)
-        {
-            await events.DeleteAsync(batch.Pk, batch.Id, ct).ConfigureAwait(false);
-        }
-        return old.Count;
-    }
-
-    private sealed record EventBatch(string Id, string RunId, long FirstId, long LastId, IReadOnlyList<StoredEvent> Events, DateTimeOffset At);
+    /// <summary>A batch of events; <see cref="Ttl"/> (seconds) lets Cosmos DB expire it after the retention period.</summary>
+    private sealed record EventBatch(string Id, string RunId, long FirstId, long LastId, IReadOnlyList<StoredEvent> Events, DateTimeOffset At, int Ttl);
 
     private sealed record OldBatch(string Id, string Pk);
 }

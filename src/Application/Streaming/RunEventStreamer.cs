@@ -97,7 +97,7 @@ public sealed class RunEventStreamer(RunEventLog log, RunEventHub hub, RunEventF
         }
     }
 
-    /// <summary>The run's events after <paramref name="lastEventId"/>: from the Last-Event-ID header, else the query.</summary>
+    /// <summary>Where a stream resumes: the Last-Event-ID header, else the <c>lastEventId</c> query value; -1 for the start.</summary>
     public static long ResumePoint(HttpRequest request)
     {
         var value = request.Headers["Last-Event-ID"].FirstOrDefault() ?? request.Query["lastEventId"].FirstOrDefault();

@@ -21,7 +21,7 @@ public sealed record ApiProblem(
 }
 
 /// <summary>Thrown where unwinding is simpler than returning; mapped to a ProblemDetails by the error middleware.</summary>
-public sealed class ApiProblemException(ApiProblem problem) : Exception(problem.Detail ?? problem.Title)
+public sealed class ApiProblemException(ApiProblem problem, Exception? inner = null) : Exception(problem.Detail ?? problem.Title, inner)
 {
     public ApiProblem Problem { get; } = problem;
 }

@@ -1,12 +1,11 @@
 using Agents.Domain.Agents;
 using Agents.Domain.Conversations;
 using Agents.Domain.Errors;
-using Agents.Domain.Usage;
 
 namespace Agents.Domain.Runs;
 
 /// <summary>
-/// The agent loop, written once for both engines: build the prompt, call the model, run the proposed tool calls
+/// The agent loop: build the prompt, call the model, run the proposed tool calls
 /// (in parallel, after review and approval where the agent asks for it), feed the results back, and repeat until the
 /// model answers without tools or the agent's step limit is reached.
 /// Deterministic: it awaits only the context, takes time from it, and derives every id from the run id and a position.
@@ -19,18 +18,21 @@ public sealed class AgentLoop(IAgentRunContext context)
     /// <summary>How long a parked tool call waits for a person before it counts as denied.</summary>
     public static readonly TimeSpan ApprovalTimeout = TimeSpan.FromMinutes(30);
 
-    public async Task<RunStatus> RunAsync(TimeSpan? approvalTimeout = null)
+    /// <param name="approvalTimeout">How long a parked tool call waits (default <see cref="ApprovalTimeout"/>).</param>
+    /// <param name="maxSteps">A cap on the agent's own step limit, set by the deployment.</param>
+    public async Task<RunStatus> RunAsync(TimeSpan? approvalTimeout = null, int? maxSteps = null)
     {
         var input = await context.LoadInputAsync();
         var run = new LoopState(input, context);
         var agent = input.Agent;
+        var stepLimit = Math.Min(agent.MaxSteps, maxSteps ?? int.MaxValue);
         var parameters = agent.Defaults.OverriddenBy(input.Run.Parameters);
         var prompt = PromptBuilder.Build(agent, input.History, input.UserMessage);
 
         await run.SaveAsync(RunStatus.InProgress, started: true);
         try
         {
-            for (var step = 0; step < agent.MaxSteps; step++)
+            for (var step = 0; step < stepLimit; step++)
             {
                 // A copy: the prompt grows after the call, and the call the context received (or journaled) must not change.
                 var turn = await context.CallModelAsync(new ModelCall(
@@ -59,7 +61,7 @@ public sealed class AgentLoop(IAgentRunContext context)
             }
             return await run.FinishAsync(RunStatus.Failed, new ApiProblem(
                 422, "max_steps_exceeded", "The agent reached its step limit",
-                $"The run stopped after {agent.MaxSteps} model calls without a final answer."));
+                $"The run stopped after {stepLimit} model calls without a final answer."));
         }
         catch (RunFailedException failure)
         {

@@ -4,8 +4,8 @@ using Agents.Domain.Conversations;
 namespace Agents.Domain.Runs;
 
 /// <summary>
-/// Everything the agent loop may do besides computing. Each engine implements it: the local run engine replays a
-/// journal kept in Cosmos DB; the Durable orchestrator maps each call onto an activity, an external event or a timer.
+/// Everything the agent loop may do besides computing. The Durable orchestrator implements it (DurableRunContext in
+/// src/Functions), mapping each call onto an activity, an external event or a timer; tests implement it with fakes.
 /// The loop must only await these methods (and Task.WhenAll over them), so that it replays deterministically.
 /// </summary>
 public interface IAgentRunContext
@@ -33,7 +33,7 @@ public interface IAgentRunContext
     Task SaveAsync(RunUpdate update);
 }
 
-/// <summary>What a run starts from. Loaded once and then replayed from the journal.</summary>
+/// <summary>What a run starts from. Loaded once by an activity; replays read it from the orchestration's history.</summary>
 public sealed record RunInput(
     Run Run,
     AgentDefinition Agent,

@@ -5,12 +5,14 @@ using Agents.Domain.Usage;
 namespace Agents.Domain.Runs;
 
 /// <summary>
-/// What the loop has produced so far (steps, messages, usage) and how it is checkpointed: every save sends the new
-/// messages, the whole step list and the events since the previous save.
+/// What the loop has produced so far (steps, messages, usage) and how it is checkpointed: every save sends what changed
+/// since the previous save (new messages, added or changed steps, events), so a run's checkpoints add up to O(steps),
+/// not O(steps²); the last one also names every usage record of the run.
 /// </summary>
 internal sealed class LoopState(RunInput input, IAgentRunContext context)
 {
     private readonly List<RunStep> steps = [];
+    private readonly SortedSet<int> changedSteps = [];
     private readonly List<ChatMessage> unsaved = [];
     private readonly List<RunEvent> events = [];
     private readonly List<string> usageRecordIds = [];
@@ -41,7 +43,7 @@ internal sealed class LoopState(RunInput input, IAgentRunContext context)
         {
             usageRecordIds.Add(turn.UsageRecordId);
         }
-        steps.Add(new RunStep
+        AddStep(new RunStep
         {
             Index = steps.Count,
             Kind = StepKind.ModelCall,
@@ -92,7 +94,7 @@ internal sealed class LoopState(RunInput input, IAgentRunContext context)
                 : d is not null && d.Outcome != ApprovalOutcome.Approved
                     ? (d.Outcome == ApprovalOutcome.TimedOut ? "timed_out" : "denied")
                     : "in_progress";
-            steps.Add(new RunStep
+            AddStep(new RunStep
             {
                 Index = steps.Count,
                 Kind = StepKind.ToolCall,
@@ -124,6 +126,7 @@ internal sealed class LoopState(RunInput input, IAgentRunContext context)
             var stepIndex = steps.FindLastIndex(s => s.ToolCallId == result.ToolCallId);
             var step = steps[stepIndex];
             var summary = Summarize(result.Content);
+            changedSteps.Add(stepIndex);
             steps[stepIndex] = step with
             {
                 Status = step.Status == "in_progress" ? (result.IsError ? "failed" : "completed") : step.Status,
@@ -181,12 +184,19 @@ internal sealed class LoopState(RunInput input, IAgentRunContext context)
         };
     }
 
+    private void AddStep(RunStep step)
+    {
+        changedSteps.Add(steps.Count);
+        steps.Add(step);
+    }
+
     private async Task FlushAsync(RunStatus status, IReadOnlyList<PendingToolCall> pending, ApiProblem? error, bool completed = false)
     {
         var update = new RunUpdate(
-            RunId, ++version, status, unsaved.ToList(), steps.ToList(), pending, usage, usageRecordIds.ToList(), events.ToList(),
-            error, startedAt, completed ? context.UtcNow : null);
+            RunId, ++version, status, unsaved.ToList(), changedSteps.Select(i => steps[i]).ToList(), pending, usage,
+            completed ? usageRecordIds.ToList() : [], events.ToList(), error, startedAt, completed ? context.UtcNow : null);
         unsaved.Clear();
+        changedSteps.Clear();
         events.Clear();
         await context.SaveAsync(update);
     }

@@ -6,8 +6,10 @@ using Agents.Domain.Usage;
 namespace Agents.Domain.Runs;
 
 /// <summary>
-/// A checkpoint of a run's visible state: the new messages since the last update, the whole step list, and the
-/// events to append to the run's stream. <see cref="Version"/> increases with every update of a run.
+/// A checkpoint of a run's visible state, as a change to the previous one: the new messages, the steps added or changed
+/// (by <see cref="RunStep.Index"/>), and the events to append to the run's stream. Updates apply in
+/// <see cref="Version"/> order, which increases with every update of a run. <see cref="UsageRecordIds"/> is set on the
+/// final update only: every usage record of the run, which must be stored before the run may show as finished.
 /// </summary>
 public sealed record RunUpdate(
     string RunId,
@@ -22,6 +24,31 @@ public sealed record RunUpdate(
     ApiProblem? Error = null,
     DateTimeOffset? StartedAt = null,
     DateTimeOffset? CompletedAt = null);
+
+/// <summary>Applies an update's steps (added or changed, by index) to the steps stored before it.</summary>
+public static class RunSteps
+{
+    public static IReadOnlyList<RunStep> Merge(IReadOnlyList<RunStep> stored, IReadOnlyList<RunStep> changed)
+    {
+        var merged = stored.ToList();
+        foreach (var step in changed)
+        {
+            if (step.Index > merged.Count)
+            {
+                throw new InvalidOperationException($"Step {step.Index} arrived before step {merged.Count}: updates must apply in version order.");
+            }
+            if (step.Index == merged.Count)
+            {
+                merged.Add(step);
+            }
+            else
+            {
+                merged[step.Index] = step;
+            }
+        }
+        return merged;
+    }
+}
 
 /// <summary>An event of a run's stream. <see cref="Type"/> is one of <see cref="RunEventTypes"/>.</summary>
 public sealed record RunEvent(string Type, JsonElement Data)

@@ -1,5 +1,4 @@
 using Agents.Application.Api;
-using Agents.Application.Models;
 using Agents.Application.Storage.Cosmos;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
@@ -7,9 +6,8 @@ using Microsoft.Azure.Functions.Worker;
 namespace Agents.Functions.Http;
 
 /// <summary>Health (<see cref="HealthApi"/>): anonymous, outside /api/v1.</summary>
-public sealed class HealthFunctions(CosmosDatabase cosmos, RunRequestsProbe queues, ModelProbe model)
+public sealed class HealthFunctions(CosmosDatabase cosmos, QueueProbe queues, ModelProbe model)
 {
-    /// <summary>The portable host answers this with an inline lambda in <see cref="HealthApi.Map"/>; same body.</summary>
     [Function(nameof(Live))]
     public IResult Live([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health/live")] HttpRequest req) =>
         TypedResults.Ok(new { status = "live" });

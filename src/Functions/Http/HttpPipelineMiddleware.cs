@@ -1,5 +1,4 @@
 using Agents.Application.Gateway;
-using Agents.Application.Hosting;
 using Agents.Application.Http;
 using Agents.Application.Limits;
 using Microsoft.AspNetCore.Http;
@@ -10,16 +9,19 @@ using Microsoft.Extensions.Logging;
 namespace Agents.Functions.Http;
 
 /// <summary>
-/// The portable host's HTTP pipeline (<see cref="ApiRoutes"/>, <see cref="GatewayRoutes"/>) for HTTP functions, which run
-/// no endpoint filters: <see cref="ProblemMiddleware.HandleAsync"/> (correlation id, body limit, exceptions as problems)
-/// around the filters of the function's route group: under <see cref="ApiRoutes.Prefix"/> the caller's authentication,
-/// the rate limit and, under /admin, the admin role; under the gateway's prefixes <see cref="GatewayRoutes.HandleAsync"/>
-/// (the same steps, errors in the surface's format); health and unmatched routes stay open. The function's
-/// <see cref="IResult"/> is executed in here, so that its failures are translated too. Other triggers pass through.
+/// The HTTP pipeline of every HTTP function: <see cref="ProblemMiddleware.HandleAsync"/> (correlation id, body limit,
+/// exceptions as problems) around the steps the function's path needs: under <see cref="ApiPaths.Prefix"/> the caller's
+/// authentication, the rate limit and, under its /admin, the admin role; under the gateway's prefixes
+/// <see cref="GatewayRoutes.HandleAsync"/> (the same steps, errors in the surface's format); health and unmatched routes
+/// stay open. The function's <see cref="IResult"/> is executed in here, so that its failures are translated too. Other
+/// triggers pass through.
 /// </summary>
-internal sealed class HttpPipelineMiddleware(RequestLimits limits, ILogger<ProblemMiddleware> logger) : IFunctionsWorkerMiddleware
+internal sealed class HttpPipelineMiddleware(RequestLimits limits, ILoggerFactory loggers) : IFunctionsWorkerMiddleware
 {
-    private const string AdminPrefix = ApiRoutes.Prefix + "/admin";
+    private const string AdminPrefix = ApiPaths.Prefix + "/admin";
+
+    // Failures are logged under the category Agents.Application.Http.ProblemMiddleware (a static class, so not ILogger<T>).
+    private readonly ILogger logger = loggers.CreateLogger(typeof(ProblemMiddleware));
 
     public async Task Invoke(FunctionContext context, FunctionExecutionDelegate next)
     {
@@ -46,7 +48,7 @@ internal sealed class HttpPipelineMiddleware(RequestLimits limits, ILogger<Probl
         context.GetInvocationResult().Value = Results.Empty;
     }
 
-    /// <summary>The function inside the endpoint filters of its route group, in their order; the result to execute.</summary>
+    /// <summary>The function inside the steps its path needs, in their order; the result to execute.</summary>
     private static async ValueTask<object?> RunAsync(HttpContext http, string function, Func<ValueTask<object?>> invoke)
     {
         var path = http.Request.Path;
@@ -62,7 +64,7 @@ internal sealed class HttpPipelineMiddleware(RequestLimits limits, ILogger<Probl
         {
             return await GatewayRoutes.HandleAsync(http, GatewaySurface.Anthropic, RateLimitPolicyOf(function), invoke);
         }
-        if (!path.StartsWithSegments(ApiRoutes.Prefix))
+        if (!path.StartsWithSegments(ApiPaths.Prefix))
         {
             return await invoke();
         }
@@ -72,7 +74,7 @@ internal sealed class HttpPipelineMiddleware(RequestLimits limits, ILogger<Probl
             ?? await invoke();
     }
 
-    /// <summary>The routes marked with <c>.WithRateLimit(RateLimitPolicy.Costly)</c> in the Api classes and <see cref="GatewayRoutes"/>.</summary>
+    /// <summary>The costly functions (run creation, gateway chat calls), which count under <see cref="RateLimitPolicy.Costly"/>; all others under <see cref="RateLimitPolicy.General"/>.</summary>
     private static RateLimitPolicy RateLimitPolicyOf(string function) => function switch
     {
         nameof(RunFunctions.CreateRun)

@@ -5,10 +5,10 @@ using Microsoft.Azure.Functions.Worker;
 namespace Agents.Functions.Http;
 
 /// <summary>
-/// Any other path under /api, with any method: the portable host's <c>route_not_found</c> problem
-/// (<c>ApiRoutes.UseAgentsErrorHandling</c>) instead of the Functions host's empty 404. Like an unmatched route there, it
-/// runs without authentication. The host tries routes in the order of the function names (case-insensitive), so this
-/// catch-all is named to sort after every other HTTP function.
+/// Any other path under /api, with any method: the API's <c>route_not_found</c> problem (<see cref="Problems.RouteNotFound"/>)
+/// instead of the Functions host's empty 404. It runs without authentication (HttpPipelineMiddleware skips the API's
+/// steps for it). The host tries routes in the order of the function names (case-insensitive), so this catch-all is
+/// named to sort after every other HTTP function.
 /// </summary>
 public static class RouteNotFoundFunction
 {

@@ -5,10 +5,11 @@ using Agents.Domain.Runs;
 namespace Agents.Functions.Runs;
 
 // Activity inputs: what each RunActivities method needs, as records the orchestration history can hold. The review and
-// model steps get the run input without its history: those activities read only the run and the agent (the prompt
-// travels in the ModelCall).
+// model steps get the run input without its history: those activities read only the run and the agent. A model step
+// carries only the messages the loop added to the prompt since the previous call (from PromptOffset on); the activity
+// reads the rest from Cosmos DB (RunActivities.ExpandPromptAsync), so the history grows with the steps, not their square.
 
-public sealed record ModelStep(RunRef Run, RunInput Input, ModelCall Call, int Position);
+public sealed record ModelStep(RunRef Run, RunInput Input, ModelCall Call, int PromptOffset, int Position);
 
 public sealed record ReviewStep(RunRef Run, RunInput Input, ToolInvocation Invocation);
 

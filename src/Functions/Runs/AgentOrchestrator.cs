@@ -8,20 +8,23 @@ using Microsoft.Extensions.Logging;
 namespace Agents.Functions.Runs;
 
 /// <summary>
-/// A run on Durable Functions: the one <see cref="AgentLoop"/> over a <see cref="DurableRunContext"/> (the local engine
-/// runs it over a journal instead). Instance id = run id, input = <see cref="RunRef"/>. A run that cannot be executed
-/// is recorded as failed, like the local engine's poisoned runs, so it never stays in progress.
+/// A run: the one <see cref="AgentLoop"/> over a <see cref="DurableRunContext"/>. Instance id = run id, input =
+/// <see cref="RunOrchestrationInput"/>. However the loop stops short (its input cannot load, a step fails for good, an
+/// unexpected exception), the run is recorded as failed with a problem and its thread released, so it never stays in
+/// progress; what cannot run code at all (a terminated or lost instance) is caught by <see cref="RunSweep"/>.
 /// </summary>
-public sealed partial class AgentOrchestrator(RunEngineOptions options)
+public static partial class AgentOrchestrator
 {
     [Function(nameof(AgentOrchestrator))]
-    public async Task<RunStatus> RunAsync([OrchestrationTrigger] TaskOrchestrationContext context)
+    public static async Task<RunStatus> RunAsync([OrchestrationTrigger] TaskOrchestrationContext context)
     {
-        var run = context.GetInput<RunRef>() ?? throw new InvalidOperationException("The orchestration has no RunRef input.");
-        var logger = context.CreateReplaySafeLogger<AgentOrchestrator>();
+        var input = context.GetInput<RunOrchestrationInput>() ?? throw new InvalidOperationException("The orchestration has no input.");
+        var run = input.Run;
+        var logger = context.CreateReplaySafeLogger(typeof(AgentOrchestrator));
         try
         {
-            var status = await new AgentLoop(new DurableRunContext(context, run)).RunAsync(TimeSpan.FromSeconds(options.ApprovalTimeoutSeconds));
+            var loop = new AgentLoop(new DurableRunContext(context, run));
+            var status = await loop.RunAsync(TimeSpan.FromSeconds(input.Settings.ApprovalTimeoutSeconds), input.Settings.MaxSteps);
             LogRunEnded(logger, run.RunId, status);
             return status;
         }
@@ -32,9 +35,22 @@ public sealed partial class AgentOrchestrator(RunEngineOptions options)
         catch (TaskFailedException e) // a step failed for good: not transient, or transient on every attempt
         {
             LogStepFailed(logger, e, run.RunId, e.FailureDetails.ErrorType);
-            return await FailAsync(context, run, RunActivities.FailedRepeatedly(TransientFailures.MaxAttempts), logger);
+            return await FailAsync(context, run, StepFailed, logger);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogUnexpected(logger, e, run.RunId);
+            return await FailAsync(context, run, Unexpected, logger);
         }
     }
+
+    /// <summary>The problem of a run one of whose steps failed for good (at once, or transiently on every attempt).</summary>
+    public static ApiProblem StepFailed { get; } = new(500, "run_step_failed", "A step of the run failed",
+        FormattableString.Invariant($"A step failed for good (a passing failure is tried {TransientFailures.MaxAttempts} times); the run was stopped."));
+
+    /// <summary>The problem of a run whose orchestration stopped on an error of ours (a bug, not the model or a tool).</summary>
+    public static ApiProblem Unexpected { get; } =
+        new(500, "run_failed_unexpectedly", "The run stopped on an internal error", "The error was logged; starting the run again may help.");
 
     private static async Task<RunStatus> FailAsync(TaskOrchestrationContext context, RunRef run, ApiProblem problem, ILogger logger)
     {
@@ -48,4 +64,7 @@ public sealed partial class AgentOrchestrator(RunEngineOptions options)
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Run {RunId} stopped: a step failed with {ErrorType}")]
     private static partial void LogStepFailed(ILogger logger, Exception e, string runId, string errorType);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Run {RunId} stopped on an unexpected error")]
+    private static partial void LogUnexpected(ILogger logger, Exception e, string runId);
 }

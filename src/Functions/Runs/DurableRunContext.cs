@@ -5,22 +5,23 @@ using Microsoft.DurableTask;
 namespace Agents.Functions.Runs;
 
 /// <summary>
-/// The Durable engine's <see cref="IAgentRunContext"/>: each call of the agent loop becomes an activity over the shared
+/// The agent loop's <see cref="IAgentRunContext"/> in an orchestration: each call becomes an activity over
 /// <see cref="RunActivities"/> (retried on transient failures only), an approval an external event raced with a durable
-/// timer and a cancel event. Positions advance exactly as in the local engine's JournalRunContext (one per call, two
-/// per approval wait), so a run gets the same event ids on either engine. This is orchestrator code: deterministic,
-/// no I/O, no clock but the orchestration's.
+/// timer and the cancel event. Positions advance one per call (two per approval wait) and give the events and usage
+/// records their ids. A model call passes the prompt by reference: only what the loop appended since the previous call
+/// travels in the activity input. This is orchestrator code: deterministic, no I/O, no clock but the orchestration's.
 /// </summary>
 internal sealed class DurableRunContext(TaskOrchestrationContext context, RunRef run) : IAgentRunContext
 {
-    /// <summary>Raised (without payload) by <see cref="RunStarter"/> when the run's cancel was requested.</summary>
+    /// <summary>Raised (without payload) by <see cref="DurableRunScheduler"/> when the run's cancel was requested.</summary>
     public const string CancelEvent = "cancel";
 
     private RunInput? input;
     private Task<object?>? cancelled;
     private int next;
+    private IReadOnlyList<Agents.Domain.Conversations.ChatMessage> sentPrompt = [];
 
-    /// <summary>Raised by <see cref="RunStarter"/> with the <see cref="ApprovalDecision"/> on a parked tool call.</summary>
+    /// <summary>Raised by <see cref="DurableRunScheduler"/> with the <see cref="ApprovalDecision"/> on a parked tool call.</summary>
     public static string ApprovalEvent(string toolCallId) => $"approval:{toolCallId}";
 
     public DateTimeOffset UtcNow => new(context.CurrentUtcDateTime, TimeSpan.Zero);
@@ -37,7 +38,11 @@ internal sealed class DurableRunContext(TaskOrchestrationContext context, RunRef
 
     public async Task<ModelTurn> CallModelAsync(ModelCall modelCall)
     {
-        var step = new ModelStep(run, StepInput, modelCall, next++);
+        // The loop's prompt only grows: send what it appended since the last call, after the part already stored.
+        var offset = IsExtensionOf(modelCall.Messages, sentPrompt) ? sentPrompt.Count : 0;
+        var added = modelCall.Messages.Skip(offset).ToList();
+        sentPrompt = modelCall.Messages;
+        var step = new ModelStep(run, StepInput, modelCall with { Messages = added }, offset, next++);
         var turn = await context.CallActivityAsync<Outcome<ModelTurn>>(nameof(RunActivityFunctions.CallModel), step, TransientFailures.Retry);
         return turn.Unwrap();
     }
@@ -59,7 +64,7 @@ internal sealed class DurableRunContext(TaskOrchestrationContext context, RunRef
 
     public async Task<ApprovalDecision> WaitForApprovalAsync(ToolInvocation invocation, TimeSpan timeout)
     {
-        next += 2; // the journal's deadline and decision positions
+        next += 2; // the deadline's and the decision's positions
         using var stop = new CancellationTokenSource();
         var decision = context.WaitForExternalEvent<ApprovalDecision>(ApprovalEvent(invocation.ToolCallId), stop.Token);
         var deadline = context.CreateTimer(timeout, stop.Token);
@@ -72,4 +77,7 @@ internal sealed class DurableRunContext(TaskOrchestrationContext context, RunRef
             : first == cancel ? new ApprovalDecision(ApprovalOutcome.Cancelled, "The run was cancelled.")
             : new ApprovalDecision(ApprovalOutcome.TimedOut, "No decision before the deadline.");
     }
+
+    private static bool IsExtensionOf(IReadOnlyList<Agents.Domain.Conversations.ChatMessage> prompt, IReadOnlyList<Agents.Domain.Conversations.ChatMessage> prefix) =>
+        prompt.Count >= prefix.Count && prefix.Select((m, i) => ReferenceEquals(m, prompt[i]) || m.Id == prompt[i].Id).All(same => same);
 }

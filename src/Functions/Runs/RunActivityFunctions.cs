@@ -13,7 +13,11 @@ public sealed class RunActivityFunctions(RunActivities activities)
 
     [Function(nameof(CallModel))]
     public Task<Outcome<ModelTurn>> CallModel([ActivityTrigger] ModelStep step, CancellationToken ct) =>
-        TransientFailures.OutcomeAsync(() => activities.CallModelAsync(step.Run, step.Input, step.Call, step.Position, ct));
+        TransientFailures.OutcomeAsync(async () =>
+        {
+            var prompt = await activities.ExpandPromptAsync(step.Run, step.PromptOffset, step.Call.Messages, ct);
+            return await activities.CallModelAsync(step.Run, step.Input, step.Call with { Messages = prompt }, step.Position, ct);
+        });
 
     [Function(nameof(ReviewToolCall))]
     public Task<ToolReview> ReviewToolCall([ActivityTrigger] ReviewStep step, CancellationToken ct) =>

@@ -8,9 +8,10 @@ public sealed class ChatAppTests : ICollectionFixture<ChatAppFixture>
 }
 
 /// <summary>
-/// A real host process serving the built chat app (src/Web/dist) and the API on AGENTS_TEST_E2E_PORT, signed in
-/// against the local stack's OIDC provider, and one headless Chromium (Debian's, driven by Playwright). Each test
-/// opens its own browser context, so sessions never leak between tests.
+/// The chat app as it is deployed: the static web server serving the built app (src/Web/dist) on AGENTS_TEST_E2E_PORT
+/// with /api proxied to a real Functions host (on a free port), signed in against the local stack's OIDC provider, and
+/// one headless Chromium (Debian's, driven by Playwright). Each test opens its own browser context, so sessions never
+/// leak between tests.
 /// </summary>
 public sealed class ChatAppFixture : IAsyncLifetime
 {
@@ -23,7 +24,13 @@ public sealed class ChatAppFixture : IAsyncLifetime
 
     private IPlaywright? playwright;
 
-    public HostProcess Host { get; private set; } = null!;
+    private HostSettings? settings;
+
+    /// <summary>The app's origin: the web server the browser talks to (same-origin /api, proxied to <see cref="Functions"/>).</summary>
+    public WebServerProcess Host { get; private set; } = null!;
+
+    /// <summary>The Functions host behind the web server.</summary>
+    public HostProcess Functions { get; private set; } = null!;
 
     public IBrowser Browser { get; private set; } = null!;
 
@@ -39,19 +46,11 @@ public sealed class ChatAppFixture : IAsyncLifetime
         var port = E2EEnvironment.Port;
         var webRoot = E2EEnvironment.WebRoot;
         var issuer = StackEnvironment.Current.Issuer;
-        var settings = HostSettings.Isolated(new Dictionary<string, string>
-        {
-            ["WebApp__Root"] = webRoot,
-            ["WebApp__Authority"] = issuer,
-            ["WebApp__ClientId"] = LocalTokens.ClientId,
-            ["WebApp__Scopes__0"] = "openid",
-            ["WebApp__Scopes__1"] = "profile",
-            ["WebApp__Scopes__2"] = "offline_access",
-            ["WebApp__Scopes__3"] = "api://agents/Agents.Access",
-        });
-        Host = await HostProcess.StartAsync(settings, port);
-        Alice = new Api(Host.CreateClient(await LocalTokens.AccessTokenAsync("alice")));
-        Bob = new Api(Host.CreateClient(await LocalTokens.AccessTokenAsync("bob")));
+        settings = HostSettings.Isolated();
+        Functions = await HostProcess.StartAsync(settings);
+        Host = await WebServerProcess.StartAsync(webRoot, port, Functions.BaseAddress, issuer);
+        Alice = new Api(Functions.CreateClient(await LocalTokens.AccessTokenAsync("alice")));
+        Bob = new Api(Functions.CreateClient(await LocalTokens.AccessTokenAsync("bob")));
 
         playwright = await Microsoft.Playwright.Playwright.CreateAsync();
         Browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
@@ -94,6 +93,14 @@ public sealed class ChatAppFixture : IAsyncLifetime
         if (Host is not null)
         {
             await Host.DisposeAsync();
+        }
+        if (Functions is not null)
+        {
+            await Functions.DisposeAsync();
+        }
+        if (settings is not null)
+        {
+            await settings.DisposeAsync();
         }
     }
 }

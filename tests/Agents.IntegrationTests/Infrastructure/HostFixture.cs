@@ -1,8 +1,13 @@
 namespace Agents.IntegrationTests.Infrastructure;
 
-/// <summary>One host process of its own (own database and queues) and signed-in users, shared by a test class.</summary>
+/// <summary>
+/// One host process of its own (own database, task hub and storage account) and signed-in users, shared by a test
+/// class. Its storage runs for the fixture's lifetime, so a test may kill a host and start another on it.
+/// </summary>
 public class HostFixture : IAsyncLifetime
 {
+    private StorageLease? storage;
+
     protected virtual IReadOnlyDictionary<string, string>? Settings => null;
 
     public HostSettings HostSettings { get; private set; } = null!;
@@ -18,6 +23,7 @@ public class HostFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         HostSettings = HostSettings.Isolated(Settings);
+        storage = await HostSettings.Storage.UseAsync();
         Host = await HostProcess.StartAsync(HostSettings);
         Alice = new Api(Host.CreateClient(await LocalTokens.AccessTokenAsync("alice")));
         Bob = new Api(Host.CreateClient(await LocalTokens.AccessTokenAsync("bob")));
@@ -32,6 +38,14 @@ public class HostFixture : IAsyncLifetime
         if (Host is not null)
         {
             await Host.DisposeAsync();
+        }
+        if (HostSettings is not null)
+        {
+            await HostSettings.DisposeAsync(); // kills Azurite and deletes its data; the lease is void then
+        }
+        if (storage is not null)
+        {
+            await storage.DisposeAsync();
         }
     }
 }

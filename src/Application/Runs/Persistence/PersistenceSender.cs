@@ -8,14 +8,14 @@ using Agents.Domain.Usage;
 namespace Agents.Application.Runs.Persistence;
 
 /// <summary>Sends writes to the persistence queue.</summary>
-public sealed class PersistenceSender(StorageQueueClient queues, QueueOptions options, CosmosDatabase cosmos)
+public sealed class PersistenceSender(StorageQueueClient queues, CosmosDatabase cosmos)
 {
     /// <summary>A queue message holds 64 KiB of base64, i.e. 48 KiB of text; keep a margin.</summary>
     private const int MaxInlineBytes = 40_000;
 
     private readonly DocumentContainer runs = new(cosmos.Container(Containers.Runs));
 
-    private string Queue => options.QueuePrefix + QueueNames.Persist;
+    private const string Queue = QueueNames.Persist;
 
     public async Task SendUpdateAsync(RunRef run, RunUpdate update, int position, CancellationToken ct)
     {

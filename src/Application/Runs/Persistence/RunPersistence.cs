@@ -8,8 +8,7 @@ using Microsoft.Extensions.Logging;
 namespace Agents.Application.Runs.Persistence;
 
 /// <summary>
-/// Applies persistence messages to Cosmos DB: the one piece of code the local queue worker and the Azure Functions
-/// queue trigger both run. Every write is idempotent, and a run's updates apply strictly in version order, so the
+/// Applies persistence messages to Cosmos DB (the persist queue's trigger runs it). Every write is idempotent, and a run's updates apply strictly in version order, so the
 /// state a client reads is always one the run actually passed through; a terminal status is written only after the
 /// run's messages and usage records are stored (read-your-writes).
 /// </summary>
@@ -23,7 +22,7 @@ public sealed partial class RunPersistence(
     private readonly DocumentContainer runDocuments = new(cosmos.Container(Containers.Runs));
 
     /// <summary>
-    /// What a queue consumer calls (the local worker and the Functions trigger): applies the write, or puts it back when
+    /// What the queue trigger calls: applies the write, or puts it back when
     /// its predecessor is still queued. Any other failure is thrown, so the message is retried and ends up poisoned.
     /// </summary>
     public async Task ApplyOrDeferAsync(PersistenceMessage message, CancellationToken ct)
@@ -100,7 +99,7 @@ public sealed partial class RunPersistence(
         var applied = await runs.UpdateAsync(runRef.UserId, runRef.ThreadId, runRef.RunId, current => current.Version >= update.Version ? null : current with
         {
             Status = current.Status.IsTerminal() ? current.Status : update.Status,
-            Steps = update.Steps,
+            Steps = RunSteps.Merge(current.Steps, update.Steps),
             PendingToolCalls = update.PendingToolCalls,
             Usage = update.Usage,
             Error = update.Error ?? current.Error,

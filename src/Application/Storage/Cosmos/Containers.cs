@@ -22,4 +22,10 @@ public static class Containers
 
     public static readonly IReadOnlyList<string> All =
         [Agents, Threads, Messages, Runs, Events, Usage, ApiKeys, Limits, Policies, Activity];
+
+    /// <summary>
+    /// Containers whose documents may expire: their TTL is on without a default (-1), and each document that should
+    /// expire carries its own <c>ttl</c> (run events, activity events, stored prompts). infra/bicep sets the same.
+    /// </summary>
+    public static readonly IReadOnlyList<string> WithTimeToLive = [Runs, Events, Activity];
 }

@@ -57,7 +57,11 @@ public sealed class CosmosDatabase : IDisposable
         var db = await client.CreateDatabaseIfNotExistsAsync(options.Database, cancellationToken: ct).ConfigureAwait(false);
         foreach (var name in Containers.All)
         {
-            await db.Database.CreateContainerIfNotExistsAsync(new ContainerProperties(name, Containers.PartitionKeyPath), cancellationToken: ct).ConfigureAwait(false);
+            var properties = new ContainerProperties(name, Containers.PartitionKeyPath)
+            {
+                DefaultTimeToLive = Containers.WithTimeToLive.Contains(name) ? -1 : null,
+            };
+            await db.Database.CreateContainerIfNotExistsAsync(properties, cancellationToken: ct).ConfigureAwait(false);
         }
     }
 

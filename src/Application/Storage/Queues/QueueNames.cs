@@ -3,9 +3,6 @@ namespace Agents.Application.Storage.Queues;
 /// <summary>The queues of the system. The same names are bound by the Azure Functions queue triggers.</summary>
 public static class QueueNames
 {
-    /// <summary>"Run this run": written by HTTP on a new run, an approval, a cancel; read by the run engine.</summary>
-    public const string RunRequests = "run-requests";
-
     /// <summary>Results to write to Cosmos DB: messages, run state, usage, deferred deletes.</summary>
     public const string Persist = "persist";
 
