@@ -30,7 +30,8 @@ if [ -f "$ROOT/src/Web/package.json" ]; then
   (cd "$ROOT/src/Web" && npm test --silent) || status=1
 fi
 log "dotnet test"
-dotnet test "$ROOT/Agents.sln" --no-build -nologo -v quiet --logger "console;verbosity=normal" "$@" || status=1
+# -m:1: one test project at a time (each integration test class starts Functions hosts; 2 cores are easily swamped)
+dotnet test "$ROOT/Agents.sln" --no-build -m:1 -nologo -v quiet --logger "console;verbosity=normal" "$@" || status=1
 if [ $# -eq 0 ]; then
   log "the official OpenAI and Anthropic SDKs against the gateway"
   (cd "$ROOT/tests/sdk" && npm run --silent test:stack) || status=1

@@ -13,7 +13,7 @@ public sealed class OrchestrationTests(OrchestrationTests.Fixture fixture) : ICl
 {
     public sealed class Fixture : HostFixture
     {
-        protected override IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string> { ["Runs__SweepGraceSeconds"] = "1" };
+        protected override IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string> { ["Runs__SweepGraceSeconds"] = "10" };
     }
 
     private Api Alice => fixture.Alice;

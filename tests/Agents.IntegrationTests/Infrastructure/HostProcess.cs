@@ -15,7 +15,7 @@ namespace Agents.IntegrationTests.Infrastructure;
 /// </summary>
 public sealed class HostProcess : IAsyncDisposable
 {
-    private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(120);
+    private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(300); // a host starts in 5-20 s; far more while other hosts start on 2 cores
 
     private readonly TestProcess process;
     private readonly StorageLease storage;
