@@ -26,7 +26,9 @@ public sealed partial class RunSweep(RunStore runs, RunActivities activities, Ru
             var instance = await client.GetInstanceAsync(run.Id, ct);
             var problem = instance switch
             {
-                null => Lost,
+                // No instance: the HTTP request that stored the run died before it scheduled it (it fails the run
+                // itself when scheduling fails). Give that request the Functions front end's 230 s first.
+                null when now - run.CreatedAt > MaxRequestTime + grace => Lost,
                 { IsCompleted: true } when now - instance.LastUpdatedAt > grace => instance.RuntimeStatus switch
                 {
                     OrchestrationRuntimeStatus.Terminated => Terminated,
@@ -48,6 +50,9 @@ public sealed partial class RunSweep(RunStore runs, RunActivities activities, Ru
             LogSwept(logger, run.Id, problem.Code, instance?.RuntimeStatus.ToString() ?? "missing");
         }
     }
+
+    /// <summary>The longest an HTTP request runs on Azure Functions (its front end's limit).</summary>
+    private static readonly TimeSpan MaxRequestTime = TimeSpan.FromSeconds(230);
 
     private static readonly ApiProblem Lost = new(500, "run_lost", "The run stopped without finishing",
         "Its orchestration ended or disappeared before the run's outcome was stored.");
