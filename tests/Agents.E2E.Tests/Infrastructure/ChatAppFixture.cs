@@ -49,8 +49,8 @@ public sealed class ChatAppFixture : IAsyncLifetime
         settings = HostSettings.Isolated();
         Functions = await HostProcess.StartAsync(settings);
         Host = await WebServerProcess.StartAsync(webRoot, port, Functions.BaseAddress, issuer);
-        Alice = new Api(Functions.CreateClient(await LocalTokens.AccessTokenAsync("alice")));
-        Bob = new Api(Functions.CreateClient(await LocalTokens.AccessTokenAsync("bob")));
+        Alice = new Api(new HttpClient(new BearerHandler("alice")) { BaseAddress = Functions.BaseAddress, Timeout = TimeSpan.FromSeconds(100) });
+        Bob = new Api(new HttpClient(new BearerHandler("bob")) { BaseAddress = Functions.BaseAddress, Timeout = TimeSpan.FromSeconds(100) });
 
         playwright = await Microsoft.Playwright.Playwright.CreateAsync();
         Browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions

@@ -25,8 +25,8 @@ public class HostFixture : IAsyncLifetime
         HostSettings = HostSettings.Isolated(Settings);
         storage = await HostSettings.Storage.UseAsync();
         Host = await HostProcess.StartAsync(HostSettings);
-        Alice = new Api(Host.CreateClient(await LocalTokens.AccessTokenAsync("alice")));
-        Bob = new Api(Host.CreateClient(await LocalTokens.AccessTokenAsync("bob")));
+        Alice = new Api(new HttpClient(new BearerHandler("alice")) { BaseAddress = Host.BaseAddress, Timeout = TimeSpan.FromSeconds(100) });
+        Bob = new Api(new HttpClient(new BearerHandler("bob")) { BaseAddress = Host.BaseAddress, Timeout = TimeSpan.FromSeconds(100) });
         Anonymous = new Api(Host.CreateClient());
     }
 

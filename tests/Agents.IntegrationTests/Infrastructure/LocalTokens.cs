@@ -20,18 +20,22 @@ public static partial class LocalTokens
     public const string Scope = "openid profile offline_access api://agents/Agents.Access";
 
     private static readonly Dictionary<string, string> Passwords = new(StringComparer.Ordinal) { ["alice"] = "alice-pw", ["bob"] = "bob-pw" };
-    private static readonly Dictionary<string, Task<TokenSet>> Cache = new(StringComparer.Ordinal);
+    private static readonly Dictionary<string, (Task<TokenSet> Tokens, DateTime Obtained)> Cache = new(StringComparer.Ordinal);
 
-    /// <summary>A token for the user, obtained once per test run and shared (tokens live ten minutes).</summary>
+    /// <summary>
+    /// A token for the user, shared by the tests and signed in again when less than half its lifetime (ten minutes)
+    /// is left: the suite runs longer than a token lives, and a test may hold its client for minutes.
+    /// </summary>
     public static Task<string> AccessTokenAsync(string user)
     {
         lock (Cache)
         {
-            if (!Cache.TryGetValue(user, out var task))
+            if (!Cache.TryGetValue(user, out var entry) || entry.Tokens.IsFaulted
+                || (entry.Tokens.IsCompletedSuccessfully && DateTime.UtcNow - entry.Obtained > TimeSpan.FromSeconds(entry.Tokens.Result.ExpiresIn / 2.0)))
             {
-                Cache[user] = task = SignInAsync(StackEnvironment.Current.Issuer, user, Passwords[user]);
+                Cache[user] = entry = (SignInAsync(StackEnvironment.Current.Issuer, user, Passwords[user]), DateTime.UtcNow);
             }
-            return task.ContinueWith(t => t.Result.AccessToken, TaskScheduler.Default);
+            return entry.Tokens.ContinueWith(t => t.Result.AccessToken, TaskScheduler.Default);
         }
     }
 
@@ -130,4 +134,14 @@ public static partial class LocalTokens
 
     [GeneratedRegex("<form[^>]*action=\"([^\"]*/login)\"", RegexOptions.IgnoreCase)]
     private static partial Regex LoginAction();
+}
+
+/// <summary>Puts a current token of the user on every request (<see cref="LocalTokens.AccessTokenAsync"/> renews it).</summary>
+public sealed class BearerHandler(string user) : DelegatingHandler(new SocketsHttpHandler())
+{
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", await LocalTokens.AccessTokenAsync(user));
+        return await base.SendAsync(request, cancellationToken);
+    }
 }
