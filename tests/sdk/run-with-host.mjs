@@ -1,11 +1,13 @@
-// Runs the SDK tests against a host of their own: reads the local stack (AGENTS_TEST_ENV_FILE) and the simulator
-// (AGENTS_TEST_MODEL_ENDPOINT), the same variables as the C# integration tests (`./dev test` sets both), starts
-// src/Host's Debug build on a free loopback port with a database of its own, runs `node --test test/`, stops the host.
+// Runs the SDK tests against a Functions app of their own: reads the local stack (AGENTS_TEST_ENV_FILE), the simulator
+// (AGENTS_TEST_MODEL_ENDPOINT) and the Functions host (AGENTS_FUNCTIONS_HOST_DIR, else ../shared/functions-host), the
+// same variables as the C# integration tests (`./dev test` sets them), starts src/Functions' Debug build on func-host
+// on a free loopback port with a database and a task hub of its own, runs `node --test test/`, stops the host.
 //   AGENTS_TEST_ENV_FILE=... AGENTS_TEST_MODEL_ENDPOINT=http://127.0.0.1:PORT/v1/ npm run test:stack
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -19,9 +21,16 @@ if (!envFile || !fs.existsSync(envFile) || !model) {
 }
 const stack = Object.fromEntries(fs.readFileSync(envFile, 'utf8').split('\n')
   .filter((l) => l.includes('=') && !l.startsWith('#')).map((l) => [l.slice(0, l.indexOf('=')).trim(), l.slice(l.indexOf('=') + 1).trim()]));
-const dll = ['Debug', 'Release'].map((c) => path.join(root, 'src', 'Host', 'bin', c, 'net10.0', 'Agents.Host.dll')).find((f) => fs.existsSync(f));
-if (!dll) {
-  console.error('Build the host first: dotnet build src/Host');
+const app = ['Debug', 'Release'].map((c) => path.join(root, 'src', 'Functions', 'bin', c, 'net10.0'))
+  .find((d) => fs.existsSync(path.join(d, 'functions.metadata')));
+if (!app) {
+  console.error('Build the Functions app first: dotnet build src/Functions');
+  process.exit(2);
+}
+const hostDir = process.env.AGENTS_FUNCTIONS_HOST_DIR || path.join(root, '..', 'shared', 'functions-host');
+const launcher = path.join(hostDir, 'func-host');
+if (!fs.existsSync(launcher)) {
+  console.error(`No Functions host: ${launcher} does not exist (set AGENTS_FUNCTIONS_HOST_DIR).`);
   process.exit(2);
 }
 
@@ -30,19 +39,26 @@ const port = await new Promise((resolve) => {
   s.listen(0, '127.0.0.1', () => { const { port: p } = s.address(); s.close(() => resolve(p)); });
 });
 const id = crypto.randomBytes(5).toString('hex');
-const host = spawn('dotnet', [dll, '--urls', `http://127.0.0.1:${port}`], {
-  cwd: path.join(root, 'src', 'Host'),
-  stdio: ['ignore', 'ignore', 'inherit'],
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'agents-sdk-'));
+const storage = stack.AGENTS_STORAGE_CONNECTION;
+const env = { ...process.env };
+for (const k of ['CONTAINER_NAME', 'WEBSITE_HOSTNAME', 'WEBSITE_INSTANCE_ID']) delete env[k];
+// The host's console is kept in a file and printed only when something fails.
+const console_ = fs.openSync(path.join(work, 'host.log'), 'w');
+const host = spawn(launcher, ['--app', app, '--port', String(port), '--storage', storage,
+  '--secrets', path.join(work, 'secrets'), '--logs', path.join(work, 'logs')], {
+  cwd: app,
+  stdio: ['ignore', console_, console_],
   env: {
-    ...process.env,
-    ASPNETCORE_ENVIRONMENT: 'Test',
+    ...env,
+    Storage__ConnectionString: storage,
+    DurableTask__HubName: `sdk${id}`,
+    Runs__SweepSchedule: '*/10 * * * * *',
     Cosmos__Endpoint: stack.AGENTS_COSMOS_ENDPOINT,
     Cosmos__Key: stack.AGENTS_COSMOS_KEY,
     Cosmos__Emulator: 'true',
     Cosmos__CreateIfNotExists: 'true',
     Cosmos__Database: `sdk-${id}`,
-    Storage__ConnectionString: stack.AGENTS_STORAGE_CONNECTION,
-    Storage__QueuePrefix: `s${id}-`,
     Model__Endpoint: model,
     Model__ApiKey: 'sim',
     Model__Deployment: 'sim-small',
@@ -58,13 +74,13 @@ const host = spawn('dotnet', [dll, '--urls', `http://127.0.0.1:${port}`], {
 const api = `http://127.0.0.1:${port}`;
 let code = 1;
 try {
-  const deadline = Date.now() + 90_000;
+  const deadline = Date.now() + 300_000; // a Functions host on two loaded cores can take minutes
   for (;;) {
     if (host.exitCode !== null) throw new Error(`the host exited with ${host.exitCode}`);
     try {
       if ((await fetch(`${api}/api/health/ready`, { signal: AbortSignal.timeout(5000) })).ok) break;
     } catch { /* not listening yet */ }
-    if (Date.now() > deadline) throw new Error('the host was not ready within 90 s');
+    if (Date.now() > deadline) throw new Error('the host was not ready within 300 s');
     await new Promise((r) => setTimeout(r, 250));
   }
   const tests = spawn(process.execPath, ['--test', '--test-concurrency=1', '--test-timeout=120000', 'test/'], {
@@ -77,5 +93,11 @@ try {
   console.error(`sdk tests: ${e.message}`);
 } finally {
   host.kill('SIGKILL');
+}
+if (code !== 0) {
+  console.error(`--- the Functions host's console (${path.join(work, 'host.log')}), last 200 lines:`);
+  console.error(fs.readFileSync(path.join(work, 'host.log'), 'utf8').split('\n').slice(-200).join('\n'));
+} else {
+  fs.rmSync(work, { recursive: true, force: true });
 }
 process.exit(code);

@@ -81,11 +81,6 @@ public static class GatewayJson
         {
             throw new ApiProblemException(Problems.UnsupportedMediaType(request.ContentType));
         }
-        var limits = http.RequestServices.GetService(typeof(RequestLimits)) as RequestLimits;
-        if (limits is not null && http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
-        {
-            size.MaxRequestBodySize = limits.MaxBodyBytes;
-        }
         try
         {
             return await JsonNode.ParseAsync(request.Body, cancellationToken: ct).ConfigureAwait(false) as JsonObject

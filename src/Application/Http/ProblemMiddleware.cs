@@ -3,6 +3,7 @@ using Agents.Application.Storage.Cosmos;
 using Agents.Application.Storage.Queues;
 using Agents.Domain.Errors;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Azure.Cosmos;
 using Microsoft.Extensions.Logging;
 
@@ -11,7 +12,8 @@ namespace Agents.Application.Http;
 /// <summary>
 /// The one place exceptions become responses: an <see cref="ApiProblemException"/> its problem, bad requests a 400 or
 /// 413, an unreachable dependency a 503, anything else a 500 without details (logged with the trace id). Also
-/// refuses a declared body over the limit before it is read, and tags every request with a correlation id.
+/// holds every body to the limit (a declared length is refused before the body is read; a chunked body stops being
+/// read at the limit) and tags every request with a correlation id.
 /// HttpPipelineMiddleware (src/Functions) runs <see cref="HandleAsync"/> around every HTTP function.
 /// </summary>
 public static partial class ProblemMiddleware
@@ -28,6 +30,11 @@ public static partial class ProblemMiddleware
         {
             await ProblemWriter.WriteAsync(context, Problems.BodyTooLarge(limits.MaxBodyBytes)).ConfigureAwait(false);
             return;
+        }
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
+        {
+            // The worker's Kestrel otherwise allows 30 MB; reading past the limit then throws a 413 BadHttpRequestException.
+            size.MaxRequestBodySize = limits.MaxBodyBytes;
         }
         try
         {

@@ -319,9 +319,6 @@ public sealed record HostSettings : IAsyncDisposable
     /// <summary>The Durable task hub (alphanumeric, 3-45 characters, starting with a letter).</summary>
     public string HubName { get; init; }
 
-    /// <summary>Always empty: the Functions app's queue triggers bind the plain queue names; isolation comes from <see cref="Storage"/>.</summary>
-    public string QueuePrefix { get; init; } = string.Empty;
-
     public IReadOnlyDictionary<string, string> Extra { get; init; }
 
     /// <summary>The private storage account of these settings (shared by copies made with <c>with</c>).</summary>
