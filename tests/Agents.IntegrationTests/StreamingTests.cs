@@ -82,7 +82,12 @@ public sealed class StreamingTests(HostFixture fixture) : IClassFixture<HostFixt
         var localTask = Task.Run(async () => await ReadAllAsync(await Sse.OpenAsync(Alice.Http, thread, run)));
         var remoteTask = Task.Run(async () => await ReadAllAsync(await Sse.OpenAsync(remote.Http, thread, run)));
         var local = await localTask;
-        var far = await remoteTask;
+        List<SseEvent> far;
+        try { far = await remoteTask; }
+        catch (OperationCanceledException e)
+        {
+            throw new TimeoutException($"The stream from the second host did not end within 60 s.\n{fixture.Host.OutputAbout(run)}\n{other.OutputAbout(run)}", e);
+        }
 
         far.Select(e => (e.Id, e.Type, e.Data)).ShouldBe(local.Select(e => (e.Id, e.Type, e.Data)));
         far.Count(e => e.Type == "message.delta").ShouldBe(30);

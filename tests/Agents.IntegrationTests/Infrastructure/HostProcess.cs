@@ -41,6 +41,31 @@ public sealed class HostProcess : IAsyncDisposable
     /// <summary>The host's console: its own logs and the worker's (they arrive through the host).</summary>
     public string Output => process.Output;
 
+    /// <summary>
+    /// For a failure message: the last lines of <see cref="Output"/> that mention <paramref name="id"/> (a run id) or
+    /// report a warning or an error, with the line after each (a log line's message).
+    /// </summary>
+    public string OutputAbout(string id, int maxChars = 15_000)
+    {
+        var lines = Output.Split('\n');
+        var picked = new List<string>();
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var line = lines[i];
+            if (line.Contains(id, StringComparison.Ordinal) || line.StartsWith("warn:", StringComparison.Ordinal) || line.StartsWith("fail:", StringComparison.Ordinal)
+                || line.Contains("Exception", StringComparison.Ordinal))
+            {
+                picked.Add(line);
+                if (i + 1 < lines.Length)
+                {
+                    picked.Add(lines[++i]);
+                }
+            }
+        }
+        var text = string.Join('\n', picked);
+        return $"--- functions host {BaseAddress} ---\n" + (text.Length <= maxChars ? text : "…" + text[^maxChars..]);
+    }
+
     /// <summary>The Durable Task worker identity of this host on its task hub (distinct among the hosts of one storage).</summary>
     public string WorkerId { get; }
 
