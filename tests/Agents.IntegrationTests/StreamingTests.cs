@@ -71,6 +71,47 @@ public sealed class StreamingTests(HostFixture fixture) : IClassFixture<HostFixt
     }
 
     [Fact]
+    public async Task JoiningOrResumingMidRun_GetsEveryDeltaOnce_InOrder()
+    {
+        // Deltas reach subscribers in-process before they are durable (in batches of up to 250 ms): a stream that joins
+        // between the two must neither skip the not-yet-durable ones nor repeat any.
+        var thread = await Alice.CreateThreadAsync();
+        var run = await Alice.StartRunAsync(thread, "midway [[sim tokens=40 tps=10]]");
+        var firstPart = new List<SseEvent>();
+        using (var first = await Sse.OpenAsync(Alice.Http, thread, run))
+        {
+            await foreach (var e in Sse.ReadAsync(await first.Content.ReadAsStreamAsync()))
+            {
+                if (e.Comment is null)
+                {
+                    firstPart.Add(e);
+                }
+                if (firstPart.Count(x => x.Type == "message.delta") == 8)
+                {
+                    break; // the client drops the connection while the model is still answering
+                }
+            }
+        }
+        var resumed = Task.Run(async () => await ReadAllAsync(await Sse.OpenAsync(Alice.Http, thread, run, firstPart[^1].Id)));
+        var joined = Task.Run(async () => await ReadAllAsync(await Sse.OpenAsync(Alice.Http, thread, run)));
+        var rest = await resumed;
+        var late = await joined;
+
+        var resumedAll = firstPart.Concat(rest).ToList();
+        foreach (var stream in new[] { resumedAll, late })
+        {
+            stream.Select(e => e.Id!.Value).ShouldBeInOrder(SortDirection.Ascending);
+            stream.Select(e => e.Id).Distinct().Count().ShouldBe(stream.Count);
+            stream.Count(e => e.Type == "message.delta").ShouldBe(40);
+        }
+        rest.Count(e => e.Type == "message.delta").ShouldBeGreaterThan(0, "the resume happened mid-run");
+        using var whole = await Sse.OpenAsync(Alice.Http, thread, run);
+        var durable = (await ReadAllAsync(whole)).Select(e => (e.Id, e.Type, e.Data)).ToList();
+        late.Select(e => (e.Id, e.Type, e.Data)).ShouldBe(durable);
+        resumedAll.Select(e => (e.Id, e.Type, e.Data)).ShouldBe(durable);
+    }
+
+    [Fact]
     public async Task SubscriberOnAnotherHostProcess_SeesTheSameEvents()
     {
         // A second Functions host on the same storage: the run's steps execute on either; both serve the same stream.

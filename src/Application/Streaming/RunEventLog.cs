@@ -20,6 +20,9 @@ public sealed class RunEventLog(CosmosDatabase cosmos, RunEventHub hub, Streamin
 
     public static long MakeId(int position, int index) => ((long)position << 20) | (uint)index;
 
+    /// <summary>The index of an event within its call (0 for the call's first event).</summary>
+    public static int IndexOf(long id) => (int)(id & ((1 << 20) - 1));
+
     /// <summary>
     /// The position of the events written when a run's end is durable (the final <c>done</c>, and the error of a run
     /// that failed on every delivery): after every position a run can reach, so they always come last.

@@ -31,11 +31,13 @@ public sealed class RunEventStreamer(RunEventLog log, RunEventHub hub, RunEventF
 
         using var live = hub.Subscribe(ownerId, runId);
         var last = afterId;
+        // Live events not written yet because one before them has not reached this stream (see EmitAsync).
+        var pending = new SortedDictionary<long, StoredEvent>();
         try
         {
             await WriteAsync(response, $"retry: {options.RetryMilliseconds}\n\n", ct).ConfigureAwait(false);
             var backlog = await log.ReadAfterAsync(ownerId, runId, last, ct).ConfigureAwait(false);
-            if (await WriteNewAsync(response, backlog).ConfigureAwait(false))
+            if (await WriteDurableAsync(backlog).ConfigureAwait(false))
             {
                 return;
             }
@@ -47,14 +49,16 @@ public sealed class RunEventStreamer(RunEventLog log, RunEventHub hub, RunEventF
             {
                 using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
                 wait.CancelAfter(heartbeat);
-                var batch = new List<StoredEvent>();
                 try
                 {
                     if (await live.Reader.WaitToReadAsync(wait.Token).ConfigureAwait(false))
                     {
                         while (live.Reader.TryRead(out var e))
                         {
-                            batch.Add(e);
+                            if (e.Id > last)
+                            {
+                                pending[e.Id] = e;
+                            }
                         }
                     }
                 }
@@ -63,7 +67,7 @@ public sealed class RunEventStreamer(RunEventLog log, RunEventHub hub, RunEventF
                     await WriteAsync(response, ": keep-alive\n\n", ct).ConfigureAwait(false);
                     continue;
                 }
-                if (await WriteNewAsync(response, batch).ConfigureAwait(false))
+                if (await EmitAsync().ConfigureAwait(false))
                 {
                     return;
                 }
@@ -74,26 +78,82 @@ public sealed class RunEventStreamer(RunEventLog log, RunEventHub hub, RunEventF
             // The client went away; the run goes on.
         }
 
-        // Writes the events the client has not seen yet, in order; true after the final event.
-        async Task<bool> WriteNewAsync(HttpResponse r, IReadOnlyList<StoredEvent> events)
+        // Live events are published before they are durable, so one may arrive while an earlier one (published before
+        // this stream subscribed, durable only after its backlog was read) has not reached this stream yet. An event
+        // is written only when nothing can be missing before it: it follows the last one written within the same
+        // call, or it starts a call, and then (a run's calls write their events one after the other, each durable
+        // before the next call starts) a read of the log brings whatever of the earlier calls this stream has not
+        // seen. An event behind a gap waits for the gap to fill: the run's feed publishes every event as it becomes
+        // durable. True after the final event.
+        async Task<bool> EmitAsync()
         {
-            var done = false;
             var text = new StringBuilder();
+            var done = false;
+            while (!done && pending.Count > 0)
+            {
+                var (id, e) = pending.First();
+                if (id <= last)
+                {
+                    pending.Remove(id);
+                    continue;
+                }
+                if (RunEventLog.IndexOf(id) == 0)
+                {
+                    foreach (var earlier in await log.ReadAfterAsync(ownerId, runId, last, ct).ConfigureAwait(false))
+                    {
+                        if (earlier.Id > last && earlier.Id < id)
+                        {
+                            done = Append(text, earlier);
+                            if (done)
+                            {
+                                break;
+                            }
+                        }
+                    }
+                    if (done)
+                    {
+                        break;
+                    }
+                }
+                else if (id != last + 1)
+                {
+                    break; // a gap in this call's events: wait for the feed to bring them
+                }
+                pending.Remove(id);
+                done = Append(text, e);
+            }
+            if (text.Length > 0)
+            {
+                await WriteAsync(response, text.ToString(), ct).ConfigureAwait(false);
+            }
+            return done;
+        }
+
+        // Writes durable events the client has not seen yet, in order (they have no gaps); true after the final event.
+        async Task<bool> WriteDurableAsync(IReadOnlyList<StoredEvent> events)
+        {
+            var text = new StringBuilder();
+            var done = false;
             foreach (var e in events.Where(e => e.Id > last).OrderBy(e => e.Id))
             {
-                Format(text, e, http);
-                last = e.Id;
-                if (e.Type == RunEventTypes.Done)
+                done = Append(text, e);
+                if (done)
                 {
-                    done = true;
                     break;
                 }
             }
             if (text.Length > 0)
             {
-                await WriteAsync(r, text.ToString(), ct).ConfigureAwait(false);
+                await WriteAsync(response, text.ToString(), ct).ConfigureAwait(false);
             }
             return done;
+        }
+
+        bool Append(StringBuilder text, StoredEvent e)
+        {
+            Format(text, e, http);
+            last = e.Id;
+            return e.Type == RunEventTypes.Done;
         }
     }
 
