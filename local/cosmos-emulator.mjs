@@ -1,7 +1,8 @@
-// Local stand-in for Azure Cosmos DB (NoSQL API): @vercel/cosmosdb-server, in memory, behind a small
-// compatibility layer that makes the real .NET SDK (Gateway mode) work with it. See docs/local-stack.md.
+// Local stand-in for Azure Cosmos DB (NoSQL API): @vercel/cosmosdb-server behind a small compatibility layer that
+// makes the real .NET SDK (Gateway mode) work with it, durable in --data-dir (cosmos-persistence.mjs; in memory
+// without it). See docs/local-stack.md.
 //
-//   node local/cosmos-emulator.mjs [--port 8081] [--host 127.0.0.1] [--no-ssl]
+//   node local/cosmos-emulator.mjs [--port 8081] [--host 127.0.0.1] [--no-ssl] [--data-dir DIR]
 //
 // One process, two servers:
 //   - the cosmosdb-server on 127.0.0.1:<ephemeral port>, plain HTTP with keep-alive (its CLI closes
@@ -20,6 +21,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
+import { persistTo } from './cosmos-persistence.mjs';
 
 const require = createRequire(import.meta.url);
 const { createHttpServer } = require('@vercel/cosmosdb-server');
@@ -29,6 +31,7 @@ const { values: args } = parseArgs({
     port: { type: 'string', default: process.env.COSMOS_PORT ?? '8081' },
     host: { type: 'string', default: '127.0.0.1' },
     'no-ssl': { type: 'boolean', default: false },
+    'data-dir': { type: 'string' },
   },
 });
 
@@ -55,6 +58,8 @@ const QUERY_PLAN = JSON.stringify({
 const DOCUMENT_PATH = /^\/+dbs\/[^/]+\/colls\/[^/]+\/docs\/[^/]+\/?$/;
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer']);
 
+// Before the server is created and listens: the account it creates on listening is restored from the data folder.
+const persistence = args['data-dir'] ? persistTo(path.resolve(args['data-dir'])) : null;
 const backend = createHttpServer({ keepAlive: true });
 backend.keepAliveTimeout = 120_000;
 backend.headersTimeout = 125_000;
@@ -167,7 +172,8 @@ publicServer.headersTimeout = 125_000;
 backend.listen(0, '127.0.0.1', () => {
   publicServer.listen(Number(args.port), args.host, () => {
     const scheme = args['no-ssl'] ? 'http' : 'https';
-    console.log(`cosmos emulator listening on ${scheme}://${args.host}:${publicServer.address().port}/ (cosmosdb-server on 127.0.0.1:${backend.address().port}, in memory)`);
+    const where = persistence ? `data in ${persistence.stats().file}` : 'in memory';
+    console.log(`cosmos emulator listening on ${scheme}://${args.host}:${publicServer.address().port}/ (cosmosdb-server on 127.0.0.1:${backend.address().port}, ${where})`);
   });
 });
 

@@ -1,7 +1,12 @@
 // Starts the local stand-ins for Azure (Azurite, the Cosmos DB emulator, the OIDC provider), waits until
 // each answers, writes their addresses to an env file and stays in the foreground until stopped.
 //
-//   node local/stack.mjs [--data-dir DIR] [--ports default|free] [--env-file PATH] [--exit-with-stdin]
+//   node local/stack.mjs [--data-dir DIR] [--ports default|free|blob=N,queue=N,table=N,cosmos=N,oidc=N]
+//                        [--env-file PATH] [--exit-with-stdin]
+//
+// Data lives in DIR: Azurite's in DIR/azurite, the Cosmos DB emulator's in DIR/cosmos, the OIDC provider's signing keys
+// in DIR/oidc. A child that dies after it was ready (a crash, kill -9) is started again on the same port with the same
+// data; each child's PID is in DIR/logs/NAME.pid. Explicit ports let a stack restart where it was (tests do).
 //
 // On Node 20, `--env-file PATH` must name an existing file (Node checks it before the script runs);
 // use `--env-out PATH` instead, or `node local/stack.mjs -- --env-file PATH`.
@@ -27,7 +32,7 @@ const DEFAULT_PORTS = Object.freeze({ blob: 10000, queue: 10001, table: 10002, c
 const READY_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 6_000;
 
-const usage = 'usage: node local/stack.mjs [--data-dir DIR] [--ports default|free] [--env-file PATH | --env-out PATH] [--exit-with-stdin]';
+const usage = 'usage: node local/stack.mjs [--data-dir DIR] [--ports default|free|blob=N,queue=N,table=N,cosmos=N,oidc=N] [--env-file PATH | --env-out PATH] [--exit-with-stdin]';
 let args;
 try {
   ({ values: args } = parseArgs({
@@ -52,9 +57,14 @@ if (args.help) {
   console.log(usage);
   process.exit(0);
 }
+let explicitPorts = null;
 if (!['default', 'free'].includes(args.ports)) {
-  console.error(`--ports must be 'default' or 'free', got '${args.ports}'\n${usage}`);
-  process.exit(2);
+  explicitPorts = Object.fromEntries(args.ports.split(',').map((pair) => pair.split('=')).map(([k, v]) => [k, Number(v)]));
+  const names = Object.keys(DEFAULT_PORTS);
+  if (names.some((n) => !Number.isInteger(explicitPorts[n]) || explicitPorts[n] <= 0) || Object.keys(explicitPorts).length !== names.length) {
+    console.error(`--ports must be 'default', 'free' or ${names.map((n) => `${n}=N`).join(',')}, got '${args.ports}'\n${usage}`);
+    process.exit(2);
+  }
 }
 if (!fs.existsSync(path.join(here, 'node_modules', 'oidc-provider'))) {
   console.error(`The local stack's packages are not installed: run 'npm ci' in ${here}`);
@@ -126,7 +136,7 @@ function printTable(ports, heading, { ownLogs = true } = {}) {
     ['Azurite Blob', urls.blob],
     ['Azurite Queue', urls.queue],
     ['Azurite Table', urls.table],
-    ['Cosmos DB emulator', `${urls.cosmos}  (in memory, self-signed TLS)`],
+    ['Cosmos DB emulator', `${urls.cosmos}  (data in ${path.join(dataDir, 'cosmos')}, self-signed TLS)`],
     ['OIDC provider', `${urls.oidc}  (users alice/alice-pw, bob/bob-pw)`],
   ];
   console.log(heading);
@@ -198,9 +208,12 @@ async function freePorts(names) {
 const children = new Map();
 let stopping = false;
 
-function startChild(name, script, scriptArgs, env) {
+// A child that was ready and then died is started again this many times at most (a crash loop stops the stack).
+const MAX_RESTARTS = 5;
+
+function startChild(name, script, scriptArgs, env, restarts = 0) {
   const logFile = path.join(logDir, `${name}.log`);
-  const fd = fs.openSync(logFile, 'w');
+  const fd = fs.openSync(logFile, restarts ? 'a' : 'w');
   const child = spawn(process.execPath, [path.join(here, script), ...scriptArgs], {
     cwd: here,
     env,
@@ -208,15 +221,25 @@ function startChild(name, script, scriptArgs, env) {
     stdio: ['ignore', fd, fd, 'ipc'],
   });
   fs.closeSync(fd);
+  fs.writeFileSync(path.join(logDir, `${name}.pid`), `${child.pid}\n`);
   const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  children.set(name, { child, logFile, exited });
+  children.set(name, { child, logFile, exited, start: () => startChild(name, script, scriptArgs, env, restarts + 1) });
   exited.then(({ code, signal }) => {
     if (stopping) return;
-    console.error(`\n${name} exited unexpectedly (${signal ?? `code ${code}`}); last lines of ${logFile}:`);
+    const why = signal ?? `code ${code}`;
+    if (ready && restarts < MAX_RESTARTS) {
+      // Its data is on disk: started again on the same port, it carries on where it was.
+      console.error(`${name} exited unexpectedly (${why}); starting it again (${restarts + 1} of ${MAX_RESTARTS})`);
+      children.get(name).start();
+      return;
+    }
+    console.error(`\n${name} exited unexpectedly (${why}); last lines of ${logFile}:`);
     printTail(logFile);
     stop(1);
   });
 }
+
+let ready = false;
 
 function printTail(file, lines = 15) {
   try {
@@ -266,7 +289,9 @@ async function waitUntilReady(ports) {
 
 async function main() {
   let ports;
-  if (args.ports === 'free') {
+  if (explicitPorts) {
+    ports = explicitPorts;
+  } else if (args.ports === 'free') {
     ports = await freePorts(Object.keys(DEFAULT_PORTS));
   } else {
     ports = { ...DEFAULT_PORTS };
@@ -306,7 +331,7 @@ async function main() {
     '--blob-port', String(ports.blob), '--queue-port', String(ports.queue), '--table-port', String(ports.table),
     '--data-dir', dataDir,
   ], env);
-  startChild('cosmos', 'cosmos-emulator.mjs', ['--port', String(ports.cosmos)], env);
+  startChild('cosmos', 'cosmos-emulator.mjs', ['--port', String(ports.cosmos), '--data-dir', path.join(dataDir, 'cosmos')], env);
   startChild('oidc', 'oidc-provider.mjs', ['--port', String(ports.oidc), '--data-dir', dataDir], env);
 
   const started = Date.now();
@@ -322,6 +347,7 @@ async function main() {
     return;
   }
 
+  ready = true;
   writeEnvFile(ports);
   printTable(ports, `Local stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s (Ctrl+C stops it):`);
 }

@@ -9,8 +9,9 @@ shift || true
 case "$cmd" in
   up) source "$ROOT/scripts/dev/up.sh" ;;
   down) stop_started "$ROOT/.data/dev" ;;
+  reset) source "$ROOT/scripts/dev/reset.sh" ;;
   test) source "$ROOT/scripts/dev/test.sh" ;;
   token) node "$ROOT/local/dev-token.mjs" "${1:?usage: ./dev token alice|bob}" --issuer "${AGENTS_OIDC_ISSUER:-http://127.0.0.1:8090}" "${@:2}" ;;
   bench) source "$ROOT/scripts/dev/bench.sh" ;;
-  *) sed -n '2,8p' "$ROOT/dev"; [ "$cmd" = help ] ;;
+  *) sed -n '2,9p' "$ROOT/dev"; [ "$cmd" = help ] ;;
 esac

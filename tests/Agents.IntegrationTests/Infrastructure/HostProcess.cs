@@ -143,7 +143,7 @@ public sealed class HostProcess : IAsyncDisposable
                 [
                     "--app", app,
                     "--port", address.Port.ToString(CultureInfo.InvariantCulture),
-                    "--storage", lease.ConnectionString,
+                    "--storage", settings.StorageConnection ?? lease.ConnectionString,
                     "--secrets", Path.Combine(directory, "secrets"),
                     "--logs", Path.Combine(directory, "logs"),
                 ],
@@ -152,7 +152,7 @@ public sealed class HostProcess : IAsyncDisposable
                     env.Remove("CONTAINER_NAME");
                     env.Remove("WEBSITE_HOSTNAME"); // func-host sets it to this host's address
                     env.Remove("WEBSITE_INSTANCE_ID");
-                    foreach (var (key, value) in AppSettings(settings, stack, lease.ConnectionString, workerId))
+                    foreach (var (key, value) in AppSettings(settings, stack, settings.StorageConnection ?? lease.ConnectionString, workerId))
                     {
                         env[key] = value;
                     }
@@ -345,6 +345,9 @@ public sealed record HostSettings : IAsyncDisposable
     public string HubName { get; init; }
 
     public IReadOnlyDictionary<string, string> Extra { get; init; }
+
+    /// <summary>A storage account to use instead of <see cref="Storage"/> (a <see cref="PrivateStackProcess"/>'s Azurite).</summary>
+    public string? StorageConnection { get; init; }
 
     /// <summary>The private storage account of these settings (shared by copies made with <c>with</c>).</summary>
     public TestStorage Storage { get; }
