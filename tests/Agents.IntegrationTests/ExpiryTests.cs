@@ -43,12 +43,11 @@ public sealed class ExpiryTests
         var done = await takeover.WaitRunAsync(thread, run, timeoutSeconds: 60);
         done["status"]!.GetValue<string>().ShouldBe("expired");
         done["error"]!["code"]!.GetValue<string>().ShouldBe("run_expired");
+        // The thread is released before the run is marked expired: whoever sees the status finds the thread free.
+        (await takeover.GetAsync($"/api/v1/threads/{thread}")).Body!["activeRunId"].ShouldBeNull();
 
-        // The thread takes a new run: StartRunAsync asserts a 202 (a run still active on the thread would get a 409),
-        // and the new run holds the thread, or already let it go. (The expired run's release of the thread follows its
-        // status by a moment, so it is not asserted on its own. Whether the new run expires too depends on how fast
-        // this fresh host starts it, so its end is not asserted either.)
-        var again = await takeover.StartRunAsync(thread, "now");
-        (await takeover.GetAsync($"/api/v1/threads/{thread}")).Body!["activeRunId"]?.GetValue<string>().ShouldBeOneOf(again, null);
+        // The thread takes a new run: StartRunAsync asserts a 202 (a run still active on the thread would get a 409).
+        // Whether that run expires too depends on how fast this fresh host starts it, so its end is not asserted.
+        (await takeover.StartRunAsync(thread, "now")).ShouldNotBeNullOrEmpty();
     }
 }

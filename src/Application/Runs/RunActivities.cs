@@ -137,6 +137,8 @@ public sealed partial class RunActivities(
     public async Task MarkFailedAsync(RunRef run, ApiProblem problem, CancellationToken ct)
     {
         var status = problem.Code == ExpiredCode ? RunStatus.Expired : RunStatus.Failed;
+        // The thread first: whoever sees the run failed or expired finds its thread free.
+        await threads.ReleaseAsync(run.UserId, run.ThreadId, run.RunId, ct).ConfigureAwait(false);
         var failed = await runs.UpdateAsync(run.UserId, run.ThreadId, run.RunId, current => current.Status.IsTerminal() ? null : current with
         {
             Status = status,
@@ -152,7 +154,6 @@ public sealed partial class RunActivities(
                 new StoredEvent(RunEventLog.MakeId(RunEventLog.FinalPosition, 1), RunEventTypes.Done, JsonSerializer.SerializeToElement(new { status = LoopStateNames.Of(status) })),
             ], clock.GetUtcNow(), ct).ConfigureAwait(false);
         }
-        await threads.ReleaseAsync(run.UserId, run.ThreadId, run.RunId, ct).ConfigureAwait(false);
     }
 
     /// <summary>

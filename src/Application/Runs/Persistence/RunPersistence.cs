@@ -74,7 +74,9 @@ public sealed partial class RunPersistence(
         {
             if (update.Status.IsTerminal())
             {
-                await AfterAppliedAsync(runRef, update, eventPosition, ct).ConfigureAwait(false); // finish what a crash may have interrupted
+                // Finish what a crash may have interrupted.
+                await threads.ReleaseAsync(runRef.UserId, runRef.ThreadId, runRef.RunId, ct).ConfigureAwait(false);
+                await AfterAppliedAsync(runRef, update, eventPosition, ct).ConfigureAwait(false);
             }
             return; // Already applied (a redelivery, or a replayed step).
         }
@@ -96,6 +98,11 @@ public sealed partial class RunPersistence(
             }
         }
 
+        if (update.Status.IsTerminal())
+        {
+            // The thread first: whoever sees the run finished finds its thread free (a redelivery releases it again).
+            await threads.ReleaseAsync(runRef.UserId, runRef.ThreadId, runRef.RunId, ct).ConfigureAwait(false);
+        }
         var applied = await runs.UpdateAsync(runRef.UserId, runRef.ThreadId, runRef.RunId, current => current.Version >= update.Version ? null : current with
         {
             Status = current.Status.IsTerminal() ? current.Status : update.Status,
@@ -116,13 +123,9 @@ public sealed partial class RunPersistence(
         }
     }
 
-    /// <summary>Frees the thread of a finished run, and appends the events held back until the update was stored.</summary>
+    /// <summary>Appends the events held back until the update was stored.</summary>
     private async Task AfterAppliedAsync(RunRef runRef, RunUpdate update, int? eventPosition, CancellationToken ct)
     {
-        if (update.Status.IsTerminal())
-        {
-            await threads.ReleaseAsync(runRef.UserId, runRef.ThreadId, runRef.RunId, ct).ConfigureAwait(false);
-        }
         if (eventPosition is { } position && update.Events.Count > 0)
         {
             // The same ids RunEventWriter would have given them at that position: a redelivery rewrites, never adds.
