@@ -65,7 +65,7 @@ public sealed class LocalDataTests
         {
             using var api = new Api(host.CreateClient(token));
             thread = await api.CreateThreadAsync();
-            run = await api.StartRunAsync(thread, "a long answer [[sim tokens=200 tps=20]]"); // ten seconds of streaming
+            run = await api.StartRunAsync(thread, "a long answer [[sim tokens=100 tps=20]]"); // five seconds of streaming
             using (var stream = await Sse.OpenAsync(api.Http, thread, run))
             {
                 await foreach (var e in Sse.ReadAsync(await stream.Content.ReadAsStreamAsync()))
@@ -83,7 +83,9 @@ public sealed class LocalDataTests
         await stack.RestartAsync();
         await using var restarted = await HostProcess.StartAsync(settings);
         using var resumed = new Api(restarted.CreateClient(token));
-        var done = await resumed.WaitRunAsync(thread, run, timeoutSeconds: 120);
+        // The killed host's control-queue messages come back after their visibility timeout (1 min in tests), then the
+        // model call runs again: minutes on two loaded cores.
+        var done = await resumed.WaitRunAsync(thread, run, timeoutSeconds: 300);
         done["status"]!.GetValue<string>().ShouldBe("completed", done.ToJsonString());
         var messages = await resumed.MessagesAsync(thread);
         messages.Count(m => m!["role"]!.GetValue<string>() == "assistant").ShouldBe(1);
