@@ -17,12 +17,12 @@ public sealed record Segment(string Name, double Milliseconds);
 /// </summary>
 public static partial class Breakdown
 {
-    /// <summary>The segments of a one-step run, ending with the persist queue hop that makes <c>completed</c> visible.</summary>
+    /// <summary>The segments of a one-step run, ending with the client's poll that saw <c>completed</c>.</summary>
     public static IReadOnlyList<Segment>? OneStep(JsonNode? orchestration, OneStepSample sample) =>
         Segments(orchestration, sample.SentUtc, events =>
         {
             var last = events.Activities[^1];
-            return [new Segment($"{last.Name} done → client saw `completed` (persist queue, Cosmos DB write, poll)", Ms(sample.SeenUtc - last.Completed))];
+            return [new Segment($"{last.Name} done → client saw `completed` (the poll)", Ms(sample.SeenUtc - last.Completed))];
         });
 
     /// <summary>The segments of a streamed run up to its first token (the activities before the model call, then the model call's first delta).</summary>

@@ -26,7 +26,7 @@ public static class RunsReport
         Line(md);
         var gc = string.Join(", ", results.Select(r => r.WorkerGc).Distinct(StringComparer.Ordinal));
         Line(md, $"The Functions app (`src/Functions`, {o.Configuration} build, worker {gc}) on func-host (the Azure Functions host built from source), " +
-            "a fresh host with a private Azurite per configuration (its storage account: AzureWebJobsStorage, the Durable task hub, the persist queue), " +
+            "a fresh host with a private Azurite per configuration (its storage account: AzureWebJobsStorage, the Durable task hub, the persist queues), " +
             "the local stack's Cosmos DB emulator and OIDC provider, the model simulator. User alice, every run in a new thread (created before the clock " +
             $"starts), message `{o.Message}`. Rate limits and token budgets are lifted (`Limits__Tiers__*`); nothing else differs from the repository's " +
             "host.json and the app's defaults unless the configuration says so." +
@@ -129,9 +129,9 @@ public static class RunsReport
         {
             var activities = oneStep.Where(s => s.Name.Contains(ActivityMarker, StringComparison.Ordinal)).Select(s => s.Name[..s.Name.IndexOf(':', StringComparison.Ordinal)]).ToList();
             Line(md, $"A one-step run is one orchestration of {activities.Count} activities ({string.Join(", ", activities)}), so " +
-                $"{activities.Count + 1} control-queue messages (the start and each activity's result), {activities.Count} work-item queue messages " +
-                "and the persist queue message of its final update: the run is `completed` for the API only once the persist queue's function " +
-                "has stored that update.");
+                $"{activities.Count + 1} control-queue messages (the start and each activity's result) and {activities.Count} work-item queue messages; " +
+                "the last activity stores the final update itself (the persist queue only takes an update that could not be stored at once), so the " +
+                "run is `completed` for the API when that activity ends.");
             Line(md);
             Line(md, "| one-step run (poll), ms | " + string.Join(" | ", results.Select(r => r.Configuration.Name)) + " |");
             Line(md, "|---|" + string.Concat(results.Select(_ => "---:|")));

@@ -29,8 +29,8 @@ public static class Report
             Line(md);
             Line(md, $"{context.Requests} sequential requests per path and directive, alternating simulator / our API, after {context.Warmup} warm-up requests each; " +
                 "milliseconds from sending the request. Our figure includes creating the run (Cosmos DB writes, scheduling its orchestration), the " +
-                "orchestration starting from its control queue, the LoadRunInput and SaveRun activities before the model call (each a work-item queue " +
-                "hop and a control-queue hop back) and the CallModel activity's model call; the overhead row is the difference of the percentiles.");
+                "orchestration starting from its control queue, the LoadRunInput activity before the model call (a work-item queue hop and a " +
+                "control-queue hop back) and the CallModel activity (the run's \"in progress\" update, then the model call); the overhead row is the difference of the percentiles.");
             Line(md);
             Line(md, "| directive | measured | p50 | p90 | p99 | mean |");
             Line(md, "|---|---|---:|---:|---:|---:|");

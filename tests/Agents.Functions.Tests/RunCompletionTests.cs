@@ -26,6 +26,8 @@ public class RunCompletionTests(OrchestrationHost host) : IClassFixture<Orchestr
         run.Loads.ShouldBe(1);
         var model = run.ModelSteps.ShouldHaveSingleItem();
         model.Call.Position.ShouldBe(0);
+        // The "in progress" save rides with the model call (executed first, in its activity); the final one goes alone.
+        model.Before.ShouldNotBeNull().Update.Status.ShouldBe(RunStatus.InProgress);
         run.ToolStarts.ShouldBeEmpty();
         run.Reviews.ShouldBeEmpty();
         run.Fails.ShouldBeEmpty();

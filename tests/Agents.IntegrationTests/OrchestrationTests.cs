@@ -104,7 +104,7 @@ public sealed class OrchestrationTests(OrchestrationTests.Fixture fixture) : ICl
         var key = await fixture.Host.MasterKeyAsync();
         var body = await durable.GetStringAsync(new Uri(
             $"/runtime/webhooks/durabletask/instances/{run}?showHistory=true&showHistoryOutput=true&showInput=true&code={key}", UriKind.Relative));
-        JsonNode.Parse(body)!["historyEvents"]!.AsArray().Count.ShouldBeGreaterThan(steps * 4);
+        JsonNode.Parse(body)!["historyEvents"]!.AsArray().Count.ShouldBeGreaterThan(steps * 3); // at least a model call and a tool call (scheduled, completed) per step
         return body.Length;
     }
 

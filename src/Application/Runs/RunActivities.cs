@@ -22,7 +22,7 @@ namespace Agents.Application.Runs;
 /// </summary>
 public sealed partial class RunActivities(
     RunStore runs, MessageStore messages, AgentStore agents, ToolCatalog tools, ResilientModelClient model,
-    RunEventLog log, RunEventHub hub, PersistenceSender persistence, RunSignals signals, IToolReviewer reviewer, TimeProvider clock,
+    RunEventLog log, RunEventHub hub, RunPersistence persistence, RunSignals signals, IToolReviewer reviewer, TimeProvider clock,
     ThreadStore threads, Microsoft.Extensions.Logging.ILogger<RunActivities> logger, TokenBudgets budgets, RunEngineOptions engine)
 {
     /// <summary>The problem code of a run that waited in the queue longer than <see cref="RunEngineOptions.QueuedExpirySeconds"/>.</summary>
@@ -93,7 +93,7 @@ public sealed partial class RunActivities(
             At = clock.GetUtcNow(),
         };
         record = await budgets.SettleAsync(reservation, record, ct).ConfigureAwait(false); // a replay gets the usage counted first
-        await persistence.SendUsageAsync(record, ct).ConfigureAwait(false);
+        await persistence.StoreUsageOrQueueAsync(record, ct).ConfigureAwait(false);
         LogModelCall(logger, call.Position, run.RunId, turn.Usage.InputTokens, turn.Usage.OutputTokens);
         return turn with { UsageRecordId = record.Id };
     }
@@ -114,7 +114,7 @@ public sealed partial class RunActivities(
         }
     }
 
-    /// <summary>Appends the update's events to the run's log, then sends the update to the persistence queue.</summary>
+    /// <summary>Appends the update's events to the run's log, then stores the update (or queues it, see <see cref="RunPersistence.StoreOrQueueAsync"/>).</summary>
     public async Task SaveAsync(RunRef run, RunUpdate update, int position, CancellationToken ct)
     {
         // The events of a parked or finished run are held back: the persistence worker appends them once the state
@@ -124,7 +124,7 @@ public sealed partial class RunActivities(
             var writer = new RunEventWriter(log, hub, run.UserId, run.RunId, position, clock);
             await writer.AppendAsync(update.Events, ct).ConfigureAwait(false);
         }
-        await persistence.SendUpdateAsync(run, update, position, ct).ConfigureAwait(false);
+        await persistence.StoreOrQueueAsync(run, update, position, ct).ConfigureAwait(false);
     }
 
     public async Task<bool> IsCancelRequestedAsync(RunRef run, CancellationToken ct) =>

@@ -9,7 +9,9 @@ namespace Agents.Functions.Runs;
 // carries only the messages the loop added to the prompt since the previous call (from PromptOffset on); the activity
 // reads the rest from Cosmos DB (RunActivities.ExpandPromptAsync), so the history grows with the steps, not their square.
 
-public sealed record ModelStep(RunRef Run, RunInput Input, ModelCall Call, int PromptOffset, int Position);
+// A model step may also carry the loop's preceding save (Before), executed first: the run's "in progress" update then
+// costs no activity of its own (two queue hops fewer before the first token).
+public sealed record ModelStep(RunRef Run, RunInput Input, ModelCall Call, int PromptOffset, int Position, SaveStep? Before = null);
 
 public sealed record ReviewStep(RunRef Run, RunInput Input, ToolInvocation Invocation);
 

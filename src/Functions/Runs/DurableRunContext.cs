@@ -1,4 +1,5 @@
 using Agents.Application.Runs;
+using Agents.Application.Runs.Persistence;
 using Agents.Domain.Runs;
 using Microsoft.DurableTask;
 
@@ -9,7 +10,9 @@ namespace Agents.Functions.Runs;
 /// <see cref="RunActivities"/> (retried on transient failures only), an approval an external event raced with a durable
 /// timer and the cancel event. Positions advance one per call (two per approval wait) and give the events and usage
 /// records their ids. A model call passes the prompt by reference: only what the loop appended since the previous call
-/// travels in the activity input. This is orchestrator code: deterministic, no I/O, no clock but the orchestration's.
+/// travels in the activity input. A save that announces no parked or final state waits for the next call: a model call
+/// carries it (executed first, in the same activity), anything else saves it first. This is orchestrator code:
+/// deterministic, no I/O, no clock but the orchestration's.
 /// </summary>
 internal sealed class DurableRunContext(TaskOrchestrationContext context, RunRef run) : IAgentRunContext
 {
@@ -20,6 +23,8 @@ internal sealed class DurableRunContext(TaskOrchestrationContext context, RunRef
     private Task<object?>? cancelled;
     private int next;
     private IReadOnlyList<Agents.Domain.Conversations.ChatMessage> sentPrompt = [];
+    private SaveStep? deferredSave;
+    private Task saved = Task.CompletedTask;
 
     /// <summary>Raised by <see cref="DurableRunScheduler"/> with the <see cref="ApprovalDecision"/> on a parked tool call.</summary>
     public static string ApprovalEvent(string toolCallId) => $"approval:{toolCallId}";
@@ -42,29 +47,57 @@ internal sealed class DurableRunContext(TaskOrchestrationContext context, RunRef
         var offset = IsExtensionOf(modelCall.Messages, sentPrompt) ? sentPrompt.Count : 0;
         var added = modelCall.Messages.Skip(offset).ToList();
         sentPrompt = modelCall.Messages;
-        var step = new ModelStep(run, StepInput, modelCall with { Messages = added }, offset, next++);
+        var step = new ModelStep(run, StepInput, modelCall with { Messages = added }, offset, next++, deferredSave);
+        deferredSave = null;
+        await saved;
         var turn = await context.CallActivityAsync<Outcome<ModelTurn>>(nameof(RunActivityFunctions.CallModel), step, TransientFailures.Retry);
         return turn.Unwrap();
     }
 
-    public Task<ToolReview> ReviewToolCallAsync(ToolInvocation invocation)
+    public async Task<ToolReview> ReviewToolCallAsync(ToolInvocation invocation)
     {
+        var step = new ReviewStep(run, StepInput, invocation);
         next++;
-        return context.CallActivityAsync<ToolReview>(nameof(RunActivityFunctions.ReviewToolCall), new ReviewStep(run, StepInput, invocation), TransientFailures.Retry);
+        await SaveDeferredAsync();
+        return await context.CallActivityAsync<ToolReview>(nameof(RunActivityFunctions.ReviewToolCall), step, TransientFailures.Retry);
     }
 
-    public Task<ToolResult> CallToolAsync(ToolInvocation invocation)
+    public async Task<ToolResult> CallToolAsync(ToolInvocation invocation)
     {
         next++;
-        return context.CallActivityAsync<ToolResult>(nameof(RunActivityFunctions.CallTool), new ToolStep(run, invocation), TransientFailures.Retry);
+        await SaveDeferredAsync();
+        return await context.CallActivityAsync<ToolResult>(nameof(RunActivityFunctions.CallTool), new ToolStep(run, invocation), TransientFailures.Retry);
     }
 
-    public Task SaveAsync(RunUpdate update) =>
-        context.CallActivityAsync(nameof(RunActivityFunctions.SaveRun), new SaveStep(run, update, next++), TransientFailures.Retry);
+    public async Task SaveAsync(RunUpdate update)
+    {
+        var step = new SaveStep(run, update, next++);
+        await SaveDeferredAsync();
+        if (RunPersistence.IsHeldUntilDurable(update))
+        {
+            await context.CallActivityAsync(nameof(RunActivityFunctions.SaveRun), step, TransientFailures.Retry);
+        }
+        else
+        {
+            deferredSave = step;
+        }
+    }
+
+    /// <summary>Saves the deferred update, once, however many calls (parallel reviews, tool calls) wait for it.</summary>
+    private Task SaveDeferredAsync()
+    {
+        if (deferredSave is { } step)
+        {
+            deferredSave = null;
+            saved = context.CallActivityAsync(nameof(RunActivityFunctions.SaveRun), step, TransientFailures.Retry);
+        }
+        return saved;
+    }
 
     public async Task<ApprovalDecision> WaitForApprovalAsync(ToolInvocation invocation, TimeSpan timeout)
     {
         next += 2; // the deadline's and the decision's positions
+        await SaveDeferredAsync();
         using var stop = new CancellationTokenSource();
         var decision = context.WaitForExternalEvent<ApprovalDecision>(ApprovalEvent(invocation.ToolCallId), stop.Token);
         var deadline = context.CreateTimer(timeout, stop.Token);

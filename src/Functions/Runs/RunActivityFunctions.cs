@@ -15,6 +15,10 @@ public sealed class RunActivityFunctions(RunActivities activities)
     public Task<Outcome<ModelTurn>> CallModel([ActivityTrigger] ModelStep step, CancellationToken ct) =>
         TransientFailures.OutcomeAsync(async () =>
         {
+            if (step.Before is { } save)
+            {
+                await activities.SaveAsync(save.Run, save.Update, save.Position, ct);
+            }
             var prompt = await activities.ExpandPromptAsync(step.Run, step.PromptOffset, step.Call.Messages, ct);
             return await activities.CallModelAsync(step.Run, step.Input, step.Call with { Messages = prompt }, step.Position, ct);
         });

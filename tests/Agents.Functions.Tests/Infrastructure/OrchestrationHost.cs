@@ -50,7 +50,15 @@ public sealed class OrchestrationHost : IAsyncLifetime
                 tasks.AddActivityFunc<RunRef, Outcome<RunInput>>(nameof(RunActivityFunctions.LoadRunInput), (_, run) =>
                     TransientFailures.OutcomeAsync(() => Find(run.RunId).LoadAsync(run)));
                 tasks.AddActivityFunc<ModelStep, Outcome<ModelTurn>>(nameof(RunActivityFunctions.CallModel), (_, step) =>
-                    TransientFailures.OutcomeAsync(() => Find(step.Run.RunId).CallModelAsync(step)));
+                    TransientFailures.OutcomeAsync(async () =>
+                    {
+                        // As RunActivityFunctions.CallModel: the deferred save first, in the same activity.
+                        if (step.Before is { } save)
+                        {
+                            await Find(save.Run.RunId).SaveAsync(save);
+                        }
+                        return await Find(step.Run.RunId).CallModelAsync(step);
+                    }));
                 tasks.AddActivityFunc<ReviewStep, ToolReview>(nameof(RunActivityFunctions.ReviewToolCall), (_, step) =>
                     TransientFailures.GuardAsync(() => Find(step.Run.RunId).ReviewAsync(step)));
                 tasks.AddActivityFunc<ToolStep, ToolResult>(nameof(RunActivityFunctions.CallTool), (_, step) =>

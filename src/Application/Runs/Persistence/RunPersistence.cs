@@ -3,14 +3,18 @@ using Agents.Application.Storage.Cosmos;
 using Agents.Application.Streaming;
 using Agents.Application.Usage;
 using Agents.Domain.Runs;
+using Agents.Domain.Usage;
 using Microsoft.Extensions.Logging;
 
 namespace Agents.Application.Runs.Persistence;
 
 /// <summary>
-/// Applies persistence messages to Cosmos DB (the persist queue's trigger runs it). Every write is idempotent, and a run's updates apply strictly in version order, so the
-/// state a client reads is always one the run actually passed through; a terminal status is written only after the
-/// run's messages and usage records are stored (read-your-writes).
+/// Writes a run's messages, state and usage to Cosmos DB. The run's activities store their writes themselves
+/// (<see cref="StoreOrQueueAsync"/>, <see cref="StoreUsageOrQueueAsync"/>), so what a step produced is readable when
+/// the step ends; a write that cannot be stored then goes to the persist queue, whose trigger applies it
+/// (<see cref="ApplyOrDeferAsync"/>) and retries it. Every write is idempotent, and a run's updates apply strictly in
+/// version order, so the state a client reads is always one the run actually passed through; a terminal status is
+/// written only after the run's messages and usage records are stored (read-your-writes).
 /// </summary>
 public sealed partial class RunPersistence(
     RunStore runs, ThreadStore threads, MessageStore messages, UsageLedger ledger, RunEventLog events,
@@ -20,6 +24,41 @@ public sealed partial class RunPersistence(
     public const int MaxDeferrals = 240;
 
     private readonly DocumentContainer runDocuments = new(cosmos.Container(Containers.Runs));
+
+    /// <summary>
+    /// Stores a run update now. When it cannot be stored now (its predecessor took the queue, Cosmos DB does not
+    /// answer, anything else), it is handed to the persist queue, which applies the run's updates in order and retries
+    /// them; a failure to queue it is thrown, so the activity is retried. <paramref name="position"/> is the step's, whose
+    /// event ids the update's held-back events take.
+    /// </summary>
+    public async Task StoreOrQueueAsync(RunRef run, RunUpdate update, int position, CancellationToken ct)
+    {
+        // Events travel with the update only when they are held back until it is durable; otherwise they are in the log already.
+        var held = IsHeldUntilDurable(update);
+        try
+        {
+            await ApplyUpdateAsync(run, held ? update : update with { Events = [] }, held ? position : null, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            LogQueued(logger, e, run.RunId, update.Version, e.Message);
+            await sender.SendUpdateAsync(run, update, position, ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Records a model call's usage now, or hands the record to the persist queue when that fails.</summary>
+    public async Task StoreUsageOrQueueAsync(UsageRecord record, CancellationToken ct)
+    {
+        try
+        {
+            await ledger.RecordAsync(record, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            LogUsageQueued(logger, e, record.Id, e.Message);
+            await sender.SendUsageAsync(record, ct).ConfigureAwait(false);
+        }
+    }
 
     /// <summary>
     /// What the queue trigger calls: applies the write, or puts it back when
@@ -154,6 +193,12 @@ public sealed partial class RunPersistence(
         }
         LogThreadDeleted(logger, deleted.ThreadId, count, runIds.Count);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId}: update {Version} goes to the persist queue, it could not be stored now: {Reason}")]
+    private static partial void LogQueued(ILogger logger, Exception e, string runId, long version, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Usage record {RecordId} goes to the persist queue, it could not be stored now: {Reason}")]
+    private static partial void LogUsageQueued(ILogger logger, Exception e, string recordId, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} is {Status} and durable")]
     private static partial void LogFinished(ILogger logger, string runId, string status);
