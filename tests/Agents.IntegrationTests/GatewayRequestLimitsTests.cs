@@ -34,4 +34,63 @@ public sealed class GatewayRequestLimitsTests(HostFixture fixture) : IClassFixtu
         error["param"]!.GetValue<string>().ShouldBe(param);
         error["message"]!.GetValue<string>().ShouldContain("at most");
     }
+    [Theory]
+    [InlineData("/api/openai/v1/chat/completions")]
+    [InlineData("/api/anthropic/v1/messages")]
+    public async Task ChunkedBody_OverTheLimit_Answers413_InTheSurfacesFormat(string path)
+    {
+        var body = new JsonObject
+        {
+            ["model"] = "sim-small",
+            ["max_tokens"] = 10,
+            ["messages"] = new JsonArray(new JsonObject { ["role"] = "user", ["content"] = new string('x', 1_200_000) }),
+        };
+        using var content = JsonContent.Create(body);
+        content.Headers.ContentLength.ShouldBeNull(); // sent chunked, as HTTP/2 clients send every body
+        using var response = await fixture.Alice.Http.PostAsync(new Uri(path, UriKind.Relative), content);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.RequestEntityTooLarge);
+        var error = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        if (path.Contains("openai", StringComparison.Ordinal))
+        {
+            error["error"]!["code"]!.GetValue<string>().ShouldBe("body_too_large");
+            error["error"]!["message"]!.GetValue<string>().ShouldContain("at most 1048576 bytes");
+        }
+        else
+        {
+            error["type"]!.GetValue<string>().ShouldBe("error");
+            error["error"]!["type"]!.GetValue<string>().ShouldBe("request_too_large");
+            error["error"]!["problem_code"]!.GetValue<string>().ShouldBe("body_too_large");
+        }
+    }
+
+    [Theory]
+    [InlineData("[null]", "messages[0]")]
+    [InlineData("[42]", "messages[0]")]
+    [InlineData("[{\"content\":\"hi\"}]", "messages[0].role")]
+    [InlineData("[{\"role\":\"user\",\"content\":\"hi\"},{\"role\":\"wizard\",\"content\":\"hi\"}]", "messages[1].role")]
+    [InlineData("[{\"role\":\"user\",\"content\":{\"text\":\"hi\"}}]", "messages[0].content")]
+    public async Task OpenAiSurface_MalformedMessage_Answers400_BeforeTheModelIsCalled(string messages, string param)
+    {
+        using var content = new StringContent($"{{\"model\":\"sim-small\",\"messages\":{messages}}}", System.Text.Encoding.UTF8, "application/json");
+        using var response = await fixture.Alice.Http.PostAsync(new Uri("/api/openai/v1/chat/completions", UriKind.Relative), content);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        var error = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["error"]!;
+        error["param"]!.GetValue<string>().ShouldBe(param);
+        error["type"]!.GetValue<string>().ShouldBe("invalid_request_error");
+    }
+
+    [Fact]
+    public async Task AnthropicSurface_NullMessage_Answers400_InItsFormat()
+    {
+        using var content = new StringContent("{\"model\":\"sim-small\",\"max_tokens\":10,\"messages\":[null]}", System.Text.Encoding.UTF8, "application/json");
+        using var response = await fixture.Alice.Http.PostAsync(new Uri("/api/anthropic/v1/messages", UriKind.Relative), content);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        var error = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        error["type"]!.GetValue<string>().ShouldBe("error");
+        error["error"]!["type"]!.GetValue<string>().ShouldBe("invalid_request_error");
+        error["error"]!["message"]!.GetValue<string>().ShouldContain("messages.0");
+    }
 }

@@ -58,6 +58,8 @@ public sealed class EndpointTests(SimulatorFixture sim) : IClassFixture<Simulato
     [InlineData("""{"messages":[{"role":"user","content":"hi"}]}""")]
     [InlineData("""{"model":"sim-small","n":2,"messages":[{"role":"user","content":"hi"}]}""")]
     [InlineData("""{"model":"sim-small","messages":[{"role":"wizard","content":"hi"}]}""")]
+    [InlineData("""{"model":"sim-small","messages":[null]}""")]
+    [InlineData("""{"model":"sim-small","messages":[{"role":"user","content":"hi"},null]}""")]
     [InlineData("""{"model":"sim-small","messages":[{"role":"user","content":"[[sim tokens=lots]]"}]}""")]
     [InlineData("""{"model":"sim-small","messages":[{"role":"user","content":"[[sim frobnicate=1]]"}]}""")]
     [InlineData("""{"model":"sim-small","messages":[{"role":"user","content":"[[sim tool=a args={oops}]]"}]}""")]

@@ -36,6 +36,7 @@ public sealed class ChatGateway(
         {
             throw new ApiProblemException(GatewayProblems.Invalid("messages", "must be a non-empty array"));
         }
+        CheckMessages((JsonArray)request["messages"]!);
         CheckRequestLimits(request);
         var deployment = options.ModelAliases.TryGetValue(requested, out var alias) ? alias : requested;
         request["model"] = deployment;
@@ -98,6 +99,32 @@ public sealed class ChatGateway(
     internal TimeProvider Clock => clock;
 
     internal ILogger Logger => logger;
+
+    private static readonly HashSet<string> Roles = new(StringComparer.Ordinal) { "system", "developer", "user", "assistant", "tool", "function" };
+
+    /// <summary>
+    /// The shape the body passes on unchanged must have: every message an object with a known role and a text, parts or
+    /// null content, so a malformed one is the caller's 400 here, not the model endpoint's error relayed as a 502.
+    /// </summary>
+    private static void CheckMessages(JsonArray messages)
+    {
+        for (var i = 0; i < messages.Count; i++)
+        {
+            var at = FormattableString.Invariant($"messages[{i}]");
+            if (messages[i] is not JsonObject message)
+            {
+                throw new ApiProblemException(GatewayProblems.Invalid(at, "must be an object with a role and content"));
+            }
+            if (message["role"] is not JsonValue role || !role.TryGetValue<string>(out var name) || !Roles.Contains(name))
+            {
+                throw new ApiProblemException(GatewayProblems.Invalid($"{at}.role", $"must be one of {string.Join(", ", Roles)}"));
+            }
+            if (message["content"] is { } content && content is not JsonArray && (content is not JsonValue text || !text.TryGetValue<string>(out _)))
+            {
+                throw new ApiProblemException(GatewayProblems.Invalid($"{at}.content", "must be a string, an array of parts, or null"));
+            }
+        }
+    }
 
     /// <summary>The request limits the runs API applies, on the gateway's surface: messages, tools, message length.</summary>
     private void CheckRequestLimits(JsonObject request)

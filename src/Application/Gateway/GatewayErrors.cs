@@ -86,8 +86,13 @@ public static class GatewayErrors
         }
         catch (Exception e) when (!http.Response.HasStarted && !http.RequestAborted.IsCancellationRequested && e is not OperationCanceledException)
         {
-            http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(GatewayErrors).FullName!).LogGatewayFailure(e, http.Request.Path.Value ?? "");
-            return Result(surface, Problems.Unexpected(), http);
+            // The API's translation (a body over the limit is a 413, a database that does not answer a 503), in the surface's format.
+            var problem = ProblemMiddleware.Translate(e, http.RequestServices.GetRequiredService<RequestLimits>());
+            if (problem.Status >= 500)
+            {
+                http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(GatewayErrors).FullName!).LogGatewayFailure(e, http.Request.Path.Value ?? "");
+            }
+            return Result(surface, problem, http);
         }
     }
 

@@ -57,7 +57,8 @@ public static partial class ProblemMiddleware
         }
     }
 
-    private static ApiProblem Translate(Exception e, RequestLimits limits) => e switch
+    /// <summary>The problem an exception stands for (the gateway answers it in its surfaces' formats).</summary>
+    public static ApiProblem Translate(Exception e, RequestLimits limits) => e switch
     {
         ApiProblemException p => p.Problem,
         InvalidCursorException => Problems.InvalidCursor(),

@@ -107,6 +107,10 @@ internal sealed class Conversation
 
         for (var i = 0; i < messages.Count; i++)
         {
+            if (messages[i] is null)
+            {
+                return new RequestError($"messages[{i}] must be an object with a role.", $"messages[{i}]");
+            }
             var role = messages[i].Role;
             if (role is null || !Roles.Contains(role))
             {
