@@ -109,6 +109,34 @@ public sealed class PoliciesTests(HostFixture fixture) : IClassFixture<HostFixtu
     }
 
     [Fact]
+    public async Task SetChain_AnswersTheNewETag_WhichTheNextChangeMustMatch()
+    {
+        (await Alice.DeleteAsync(Chain)).Status.ShouldBe(HttpStatusCode.NoContent);
+        var chain = new { chain = new object[] { new { policy = "content-blocklist", settings = new { terms = ZebraTerms } } } };
+        var first = await Alice.PutAsync(Chain, chain);
+        first.Status.ShouldBe(HttpStatusCode.OK, first.Body?.ToJsonString());
+        var etag = first.Raw.Headers.ETag.ShouldNotBeNull().Tag;
+        (await Alice.GetAsync(Chain)).Raw.Headers.ETag!.Tag.ShouldBe(etag); // the same document, the same ETag
+
+        var second = await PutIfMatchAsync(chain, etag);
+        second.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var next = second.Headers.ETag.ShouldNotBeNull().Tag;
+        next.ShouldNotBe(etag);
+
+        var stale = await PutIfMatchAsync(chain, etag);
+        stale.StatusCode.ShouldBe(HttpStatusCode.Conflict);
+        JsonNode.Parse(await stale.Content.ReadAsStringAsync())!["code"]!.GetValue<string>().ShouldBe("policy_chain_changed");
+        (await Alice.DeleteAsync(Chain)).Status.ShouldBe(HttpStatusCode.NoContent);
+    }
+
+    private async Task<HttpResponseMessage> PutIfMatchAsync(object chain, string etag)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Put, new Uri(Chain, UriKind.Relative)) { Content = System.Net.Http.Json.JsonContent.Create(chain) };
+        request.Headers.TryAddWithoutValidation("If-Match", etag);
+        return await Alice.Http.SendAsync(request);
+    }
+
+    [Fact]
     public async Task SetChain_WithInvalidSettings_Answers400WithFieldErrors()
     {
         var response = await Alice.PutAsync(Chain, new

@@ -59,7 +59,7 @@ public static class AdminPoliciesApi
         var effective = configuration.Resolve(stored?.Value, PolicyConfiguration.ParseOverride(agent?.Policies));
         if (stored is not null)
         {
-            http.Response.Headers.ETag = stored.ETag;
+            http.Response.Headers.ETag = EntityTags.ToHeader(stored.ETag);
         }
         return TypedResults.Ok(View(effective, stored?.Value, configuration, agentId));
     }
@@ -70,8 +70,9 @@ public static class AdminPoliciesApi
         var caller = http.Caller();
         var ifMatch = http.Request.Headers.IfMatch.FirstOrDefault();
         var stored = await configuration.SetAsync(request.Chain, caller.DisplayName is { Length: > 0 } name ? $"{name} ({caller.UserId})" : caller.UserId, ifMatch, http.RequestAborted);
-        logger.LogChainChanged(stored.Version, caller.UserId, stored.Chain.Count);
-        return TypedResults.Ok(View(configuration.Resolve(stored, null), stored, configuration, null));
+        logger.LogChainChanged(stored.Value.Version, caller.UserId, stored.Value.Chain.Count);
+        http.Response.Headers.ETag = EntityTags.ToHeader(stored.ETag);
+        return TypedResults.Ok(View(configuration.Resolve(stored.Value, null), stored.Value, configuration, null));
     }
 
     public static async Task<IResult> ResetChain(HttpContext http, PolicyConfiguration configuration)

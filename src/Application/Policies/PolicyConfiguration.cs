@@ -39,8 +39,11 @@ public sealed partial class PolicyConfiguration(PolicyCatalog catalog, FilePolic
         return read;
     }
 
-    /// <summary>Validates and stores a chain (400 with field errors); <paramref name="ifMatch"/> guards against a concurrent change.</summary>
-    public async Task<StoredPolicyChain> SetAsync(IReadOnlyList<PolicyEntry>? chain, string updatedBy, string? ifMatch, CancellationToken ct)
+    /// <summary>
+    /// Validates and stores a chain (400 with field errors); <paramref name="ifMatch"/> guards against a concurrent
+    /// change. Returns it with its new ETag, the <c>If-Match</c> of the next change.
+    /// </summary>
+    public async Task<Stored<StoredPolicyChain>> SetAsync(IReadOnlyList<PolicyEntry>? chain, string updatedBy, string? ifMatch, CancellationToken ct)
     {
         var errors = ValidateChain(chain, "chain");
         if (errors.Count > 0)
@@ -49,7 +52,7 @@ public sealed partial class PolicyConfiguration(PolicyCatalog catalog, FilePolic
         }
         cache = null;
         var existing = await container.ReadAsync<StoredPolicyChain>(StoredPolicyChain.PartitionKey, StoredPolicyChain.DocumentId, ct).ConfigureAwait(false);
-        if (ifMatch is not null && existing is not null && ifMatch != existing.ETag)
+        if (ifMatch is not null && existing is not null && !Http.EntityTags.Match(ifMatch, existing.ETag))
         {
             throw new ApiProblemException(Problems.Conflict("policy_chain_changed", "Someone else changed the chain first", "Read it again and retry with its ETag."));
         }
@@ -60,16 +63,11 @@ public sealed partial class PolicyConfiguration(PolicyCatalog catalog, FilePolic
             UpdatedBy = updatedBy,
             UpdatedAt = clock.GetUtcNow(),
         };
-        if (existing is null)
-        {
-            await container.CreateAsync(StoredPolicyChain.PartitionKey, DocumentType, stored, ct).ConfigureAwait(false);
-        }
-        else
-        {
-            await container.ReplaceAsync(StoredPolicyChain.PartitionKey, DocumentType, StoredPolicyChain.DocumentId, stored, existing.ETag, ct).ConfigureAwait(false);
-        }
+        var etag = existing is null
+            ? await container.CreateAsync(StoredPolicyChain.PartitionKey, DocumentType, stored, ct).ConfigureAwait(false)
+            : await container.ReplaceAsync(StoredPolicyChain.PartitionKey, DocumentType, StoredPolicyChain.DocumentId, stored, existing.ETag, ct).ConfigureAwait(false);
         cache = null;
-        return stored;
+        return new Stored<StoredPolicyChain>(stored, etag);
     }
 
     /// <summary>Deletes the stored chain: the file defaults apply again.</summary>
