@@ -92,6 +92,28 @@ public class AgentLoopTests
     }
 
     [Fact]
+    public async Task ParallelToolCalls_EachGetTheirOwnDuration_NotTheBatchs()
+    {
+        var fake = Context(Weather, Time).Model(CallTools(("call_1", "weather"), ("call_2", "time")), Answer("Sunny at noon."));
+        // Where the tools ran: weather took 200 ms, time 3 s, both started 50 ms after the batch.
+        fake.Tool = i => new ToolResult(i.ToolCallId, "ok")
+        {
+            StartedAt = Start.AddMilliseconds(50),
+            CompletedAt = Start.AddMilliseconds(i.Name == "weather" ? 250 : 3050),
+        };
+
+        await new AgentLoop(fake).RunAsync();
+
+        var steps = fake.Updates.SelectMany(u => u.Steps).Where(s => s.Kind == StepKind.ToolCall && s.CompletedAt is not null)
+            .GroupBy(s => s.ToolName!).ToDictionary(g => g.Key, g => g.Last()); // the step as last sent
+        (steps["weather"].CompletedAt!.Value - steps["weather"].StartedAt).ShouldBe(TimeSpan.FromMilliseconds(200));
+        (steps["time"].CompletedAt!.Value - steps["time"].StartedAt).ShouldBe(TimeSpan.FromSeconds(3));
+        var durations = fake.Events.Where(e => e.Type == RunEventTypes.ToolCallCompleted)
+            .ToDictionary(e => e.Data.GetProperty("name").GetString()!, e => e.Data.GetProperty("durationMs").GetInt32());
+        durations.ShouldBe(new Dictionary<string, int> { ["weather"] = 200, ["time"] = 3000 });
+    }
+
+    [Fact]
     public async Task ToolResults_AreFedBackRightAfterTheAssistantMessageThatAskedForThem()
     {
         var fake = Context(Weather, Time).Model(CallTools(("call_1", "weather"), ("call_2", "time")), Answer("Sunny at noon."));

@@ -104,14 +104,17 @@ public sealed partial class RunActivities(
     public async Task<ToolResult> CallToolAsync(RunRef run, ToolInvocation invocation, CancellationToken ct)
     {
         await using var watch = CancellationWatch.Start(signals, runs, run, ct);
+        var started = clock.GetUtcNow();
+        ToolResult result;
         try
         {
-            return await tools.InvokeAsync(invocation, new ToolCallScope(run.UserId, run.TenantId, run.ThreadId, run.RunId, invocation.ToolCallId), watch.Token).ConfigureAwait(false);
+            result = await tools.InvokeAsync(invocation, new ToolCallScope(run.UserId, run.TenantId, run.ThreadId, run.RunId, invocation.ToolCallId), watch.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (watch.Token.IsCancellationRequested && !ct.IsCancellationRequested)
         {
-            return new ToolResult(invocation.ToolCallId, "The run was cancelled while the tool ran.", IsError: true);
+            result = new ToolResult(invocation.ToolCallId, "The run was cancelled while the tool ran.", IsError: true);
         }
+        return result with { StartedAt = started, CompletedAt = clock.GetUtcNow() };
     }
 
     /// <summary>Appends the update's events to the run's log, then stores the update (or queues it, see <see cref="RunPersistence.StoreOrQueueAsync"/>).</summary>

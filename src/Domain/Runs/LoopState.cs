@@ -127,11 +127,15 @@ internal sealed class LoopState(RunInput input, IAgentRunContext context)
             var step = steps[stepIndex];
             var summary = Summarize(result.Content);
             changedSteps.Add(stepIndex);
+            // The tool's own times where it ran; the batch's otherwise (a call refused without running).
+            var started = result.StartedAt ?? step.StartedAt;
+            var completed = result.CompletedAt ?? now;
             steps[stepIndex] = step with
             {
                 Status = step.Status == "in_progress" ? (result.IsError ? "failed" : "completed") : step.Status,
                 ResultSummary = summary,
-                CompletedAt = now,
+                StartedAt = started,
+                CompletedAt = completed,
             };
             events.Add(RunEvent.Of(RunEventTypes.ToolCallCompleted, new
             {
@@ -141,7 +145,7 @@ internal sealed class LoopState(RunInput input, IAgentRunContext context)
                 status = steps[stepIndex].Status,
                 isError = result.IsError,
                 result = summary,
-                durationMs = (int)(now - step.StartedAt).TotalMilliseconds,
+                durationMs = (int)(completed - started).TotalMilliseconds,
             }));
         }
         await FlushAsync(RunStatus.InProgress, [], null);

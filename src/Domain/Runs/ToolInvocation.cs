@@ -9,8 +9,17 @@ public sealed record ToolInvocation(string RunId, string ToolCallId, string Name
     public string IdempotencyKey => $"{RunId}:{ToolCallId}";
 }
 
-/// <summary>A tool's result as it goes back to the model.</summary>
-public sealed record ToolResult(string ToolCallId, string Content, bool IsError = false);
+/// <summary>
+/// A tool's result as it goes back to the model. <see cref="StartedAt"/> and <see cref="CompletedAt"/> are when this
+/// tool ran (set where it executed), so each of a batch of parallel calls has its own duration; null for a call that
+/// did not run (blocked, denied).
+/// </summary>
+public sealed record ToolResult(string ToolCallId, string Content, bool IsError = false)
+{
+    public DateTimeOffset? StartedAt { get; init; }
+
+    public DateTimeOffset? CompletedAt { get; init; }
+}
 
 public enum ApprovalOutcome
 {
