@@ -1,5 +1,6 @@
 using Agents.Domain.Conversations;
 using Agents.Domain.Runs;
+using Agents.Domain.Usage;
 using static Agents.Domain.Tests.TestData;
 
 namespace Agents.Domain.Tests;
@@ -14,7 +15,7 @@ public class PromptBuilderTests
         Message($"a{n}", MessageRole.Assistant, new string('a', answerLength)),
     ];
 
-    private static int Cost(IEnumerable<ChatMessage> messages) => messages.Sum(PromptBuilder.EstimateTokens);
+    private static int Cost(IEnumerable<ChatMessage> messages) => messages.Sum(TokenEstimate.Message);
 
     private static List<string> Ids(IEnumerable<ChatMessage> prompt) => prompt.Select(m => m.Id).ToList();
 
@@ -45,7 +46,7 @@ public class PromptBuilderTests
     public void Build_OverBudget_DropsTheOldestWholeTurnsFirst()
     {
         var history = Turn(1).Concat(Turn(2)).Concat(Turn(3)).ToList();
-        var fitsTwoTurns = PromptBuilder.EstimateTokens(UserMessage) + Cost(Turn(2)) + Cost(Turn(3));
+        var fitsTwoTurns = TokenEstimate.Message(UserMessage) + Cost(Turn(2)) + Cost(Turn(3));
 
         var two = PromptBuilder.Build(Agent() with { HistoryTokenBudget = fitsTwoTurns }, history, UserMessage);
         var one = PromptBuilder.Build(Agent() with { HistoryTokenBudget = fitsTwoTurns - 1 }, history, UserMessage);
@@ -58,7 +59,7 @@ public class PromptBuilderTests
     public void Build_NeverKeepsAnOlderTurnOnceANewerOneIsDropped()
     {
         var history = Turn(1).Concat(Turn(2, answerLength: 4000)).Concat(Turn(3)).ToList();
-        var budget = PromptBuilder.EstimateTokens(UserMessage) + Cost(Turn(1)) + Cost(Turn(3));
+        var budget = TokenEstimate.Message(UserMessage) + Cost(Turn(1)) + Cost(Turn(3));
 
         var prompt = PromptBuilder.Build(Agent() with { HistoryTokenBudget = budget }, history, UserMessage);
 
@@ -76,7 +77,7 @@ public class PromptBuilderTests
             Message("a1b", MessageRole.Assistant, "It is sunny."),
         };
         var history = toolTurn.Concat(Turn(2)).ToList();
-        var tailFits = PromptBuilder.EstimateTokens(UserMessage) + Cost(toolTurn[2..]) + Cost(Turn(2));
+        var tailFits = TokenEstimate.Message(UserMessage) + Cost(toolTurn[2..]) + Cost(Turn(2));
 
         var prompt = PromptBuilder.Build(Agent() with { HistoryTokenBudget = tailFits }, history, UserMessage);
 

@@ -114,4 +114,19 @@ public class FailureTests(OrchestrationHost host) : IClassFixture<OrchestrationH
         final.Events.Select(e => e.Type).ShouldContain(RunEventTypes.Error);
         run.Fails.ShouldBeEmpty();
     }
+    [Fact]
+    public async Task AnErrorInTheOrchestratorItself_FailsTheRunThroughFailRun_AndReleasesItsThread()
+    {
+        var run = host.NewRun(Agent());
+        // An activity result the loop cannot use (a bug of ours, not a failed step): the orchestrator code throws.
+        run.Model = (_, _) => null!;
+
+        var status = await host.RunToEndAsync(run);
+
+        status.ShouldBe(RunStatus.Failed);
+        var fail = run.Fails.ShouldHaveSingleItem(); // MarkFailedAsync: the run failed with a problem, its thread released
+        fail.Run.ShouldBe(run.Ref);
+        fail.Problem.Code.ShouldBe("run_failed_unexpectedly");
+        fail.Problem.Detail.ShouldNotBeNull().ShouldNotContain("Exception");
+    }
 }

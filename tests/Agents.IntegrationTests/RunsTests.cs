@@ -124,6 +124,65 @@ public sealed class RunsTests(HostFixture fixture) : IClassFixture<HostFixture>
     }
 
     [Fact]
+    public async Task ModelStreamBreakingAfterText_FailsTheRun_KeepingThePartialAnswer_AndCountingItsTokens()
+    {
+        // An agent with tools: what a provider bills for the prompt includes the tool definitions.
+        var agent = await Alice.PostAsync("/api/v1/agents", new
+        {
+            name = "tooled",
+            instructions = "Answer briefly.",
+            tools = new[] { new { name = "calculator" }, new { name = "current_time" }, new { name = "save_note" }, new { name = "list_notes" } },
+        });
+        agent.Status.ShouldBe(HttpStatusCode.Created, agent.Body?.ToJsonString());
+        var agentId = agent.Text("id");
+        var before = await LedgerCallsAsync();
+
+        // The same prompt answered in full: the simulator's own count of its prompt tokens (tools included).
+        var whole = await Alice.CreateThreadAsync();
+        var wholeRun = await Alice.StartRunAsync(whole, "tell me [[sim tokens=20]]", new { agentId });
+        var billed = (await Alice.WaitRunAsync(whole, wholeRun))["usage"]!["inputTokens"]!.GetValue<int>();
+
+        var thread = await Alice.CreateThreadAsync();
+        var run = await Alice.StartRunAsync(thread, "tell me [[sim tokens=20 drop=5]]", new { agentId });
+        var deltas = 0;
+        using (var stream = await Sse.OpenAsync(Alice.Http, thread, run))
+        {
+            await foreach (var e in Sse.ReadAsync(await stream.Content.ReadAsStreamAsync()))
+            {
+                deltas += e.Type == "message.delta" ? 1 : 0;
+            }
+        }
+        deltas.ShouldBe(5); // not tried again once text reached the client (that would repeat it)
+
+        var done = await Alice.WaitRunAsync(thread, run);
+        done["status"]!.GetValue<string>().ShouldBe("failed");
+        done["error"]!["code"]!.GetValue<string>().ShouldBe("model_stream_interrupted");
+        done["error"]!["detail"]!.GetValue<string>().ShouldBe(Agents.Domain.Runs.ModelProblems.Interrupted.Detail); // worded for a person, no socket message
+        var assistant = (await Alice.MessagesAsync(thread)).Single(m => m!["role"]!.GetValue<string>() == "assistant")!;
+        assistant["incomplete"]!.GetValue<bool>().ShouldBeTrue();
+        assistant["content"]!.GetValue<string>().Split(' ', StringSplitOptions.RemoveEmptyEntries).Length.ShouldBe(5);
+        // The estimate (tool definitions included) errs high: at least what the provider counted for the whole answer's prompt.
+        done["usage"]!["inputTokens"]!.GetValue<int>().ShouldBeGreaterThanOrEqualTo(billed);
+        done["usage"]!["outputTokens"]!.GetValue<int>().ShouldBeGreaterThanOrEqualTo(5);
+        (await LedgerCallsAsync()).ShouldBe(before + 2); // one record each, the broken call's marked partial
+        (await Alice.GetAsync($"/api/v1/threads/{thread}")).Body!["activeRunId"].ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task ModelStreamBreakingBeforeAnyText_IsTriedAgain_AndTheRunCompletes()
+    {
+        var thread = await Alice.CreateThreadAsync();
+        var run = await Alice.StartRunAsync(thread, $"once {Guid.NewGuid():N} [[sim reply=\"second time lucky\" drop=0 times=1]]");
+        var done = await Alice.WaitRunAsync(thread, run);
+        done["status"]!.GetValue<string>().ShouldBe("completed", done.ToJsonString());
+        var assistant = (await Alice.MessagesAsync(thread)).Single(m => m!["role"]!.GetValue<string>() == "assistant")!;
+        assistant["content"]!.GetValue<string>().ShouldBe("second time lucky");
+        (assistant["incomplete"]?.GetValue<bool>() ?? false).ShouldBeFalse();
+    }
+
+    private async Task<int> LedgerCallsAsync() => (await Alice.GetAsync("/api/v1/usage")).Body!["total"]!["calls"]!.GetValue<int>();
+
+    [Fact]
     public async Task Model429ThenSuccess_IsRetried_AndTheRunCompletes()
     {
         var thread = await Alice.CreateThreadAsync();

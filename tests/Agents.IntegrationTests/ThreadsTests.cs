@@ -54,6 +54,45 @@ public sealed class ThreadsTests(HostFixture fixture) : IClassFixture<HostFixtur
     }
 
     [Fact]
+    public async Task DeletingAThread_DuringItsRun_CancelsTheRunCleanly_ThenRemovesEverything()
+    {
+        var thread = await Alice.CreateThreadAsync();
+        var run = await Alice.StartRunAsync(thread, "long [[sim tokens=400 tps=20]]");
+        using var stream = await Sse.OpenAsync(Alice.Http, thread, run);
+        var events = Sse.ReadAsync(await stream.Content.ReadAsStreamAsync()).GetAsyncEnumerator();
+        var deltas = 0;
+        while (deltas < 3 && await events.MoveNextAsync())
+        {
+            deltas += events.Current.Type == "message.delta" ? 1 : 0;
+        }
+
+        (await Alice.DeleteAsync($"/api/v1/threads/{thread}")).Status.ShouldBe(HttpStatusCode.NoContent);
+        (await Alice.GetAsync($"/api/v1/threads/{thread}")).Status.ShouldBe(HttpStatusCode.NotFound);
+
+        // The run stops as a cancel would stop it (the answer had ~20 s to go), and its stream says so.
+        var last = events.Current;
+        while (await events.MoveNextAsync())
+        {
+            last = events.Current;
+        }
+        await events.DisposeAsync();
+        last.Type.ShouldBe("done");
+        last.Json["status"]!.GetValue<string>().ShouldBe("cancelled");
+
+        // Then the cleanup removes the run with the rest; nothing of it failed, threw or was poisoned on the way.
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while ((await Alice.GetAsync($"/api/v1/threads/{thread}/runs/{run}")).Status != HttpStatusCode.NotFound && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(200);
+        }
+        (await Alice.GetAsync($"/api/v1/threads/{thread}/runs/{run}")).Status.ShouldBe(HttpStatusCode.NotFound);
+        var about = fixture.Host.Output.Split('\n').Where(l => l.Contains(run, StringComparison.Ordinal)).ToList();
+        about.ShouldContain(l => l.Contains($"Run {run} ended Cancelled", StringComparison.Ordinal));
+        about.ShouldNotContain(l => l.Contains("fail", StringComparison.OrdinalIgnoreCase) || l.Contains("stopped", StringComparison.Ordinal) || l.Contains("Exception", StringComparison.Ordinal));
+        fixture.Host.Output.ShouldContain($"Thread {thread} cleaned up");
+    }
+
+    [Fact]
     public async Task Messages_PageInBothOrders_AndAreAppendOnly()
     {
         var thread = await Alice.CreateThreadAsync();

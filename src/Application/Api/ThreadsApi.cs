@@ -1,5 +1,6 @@
 using Agents.Application.Conversations;
 using Agents.Application.Http;
+using Agents.Application.Runs;
 using Agents.Application.Runs.Persistence;
 using Agents.Domain.Conversations;
 using Agents.Domain.Errors;
@@ -62,15 +63,30 @@ public static class ThreadsApi
         return TypedResults.Ok(updated);
     }
 
-    /// <summary>Deletes the thread at once (it 404s from now on); its messages, runs and events go in the background.</summary>
-    public static async Task<NoContent> Delete(HttpContext http, ThreadStore threads, PersistenceSender persistence, string threadId)
+    /// <summary>
+    /// Deletes the thread at once (it 404s from now on). A run still active on it is cancelled, as its cancel route
+    /// would; the messages, runs and events go in the background once that run has ended (<see cref="ThreadDeletion"/>).
+    /// </summary>
+    public static async Task<NoContent> Delete(HttpContext http, ThreadStore threads, RunService runs, IRunScheduler scheduler, PersistenceSender persistence, string threadId)
     {
         var caller = http.Caller();
+        var thread = await Require(threads, http, threadId);
+        if (thread.Value.ActiveRunId is { } active)
+        {
+            try
+            {
+                await runs.CancelAsync(caller, threadId, active, scheduler, http.RequestAborted);
+            }
+            catch (ApiProblemException e) when (e.Problem.Status == 404)
+            {
+                // The run is gone already: nothing to stop.
+            }
+        }
         if (!await threads.DeleteAsync(caller.UserId, threadId, http.RequestAborted))
         {
             throw new ApiProblemException(Problems.NotFound("thread", threadId));
         }
-        await persistence.SendThreadDeletedAsync(caller.UserId, threadId, http.RequestAborted);
+        await persistence.SendThreadDeletedAsync(caller.UserId, threadId, thread.Value.ActiveRunId, http.RequestAborted);
         return TypedResults.NoContent();
     }
 

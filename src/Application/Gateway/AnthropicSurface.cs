@@ -66,7 +66,7 @@ public static class AnthropicSurface
 
     /// <summary>The prompt tokens message_start announces before upstream has counted them (message_delta has the real count).</summary>
     private static int EstimateInput(JsonObject chat) =>
-        (int)Math.Min(int.MaxValue, (new Policies.PolicyRequest(chat).InputChars + 3) / 4);
+        (int)Math.Min(int.MaxValue, new Policies.PolicyRequest(chat).PromptTokens);
 }
 
 /// <summary>

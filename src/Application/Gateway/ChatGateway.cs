@@ -75,13 +75,11 @@ public sealed class ChatGateway(
         return call;
     }
 
-    /// <summary>Expected tokens: the prompt estimated as runs do (4 per message + characters / 4), tools, and max_tokens or the default reservation.</summary>
+    /// <summary>Expected tokens: the prompt as runs estimate it (<see cref="PolicyRequest.PromptTokens"/>, tools included), and max_tokens or the default reservation.</summary>
     private long Estimate(JsonObject request)
     {
         var policyRequest = new PolicyRequest(request);
-        var messages = (request["messages"] as JsonArray)?.Count ?? 0;
-        var tools = (request["tools"] as JsonArray)?.Sum(t => 8L + ((t?.ToJsonString(GatewayJson.Options).Length ?? 0) + 3) / 4) ?? 0;
-        return (4L * messages) + ((policyRequest.InputChars + 3) / 4) + tools + (policyRequest.MaxOutputTokens ?? limits.DefaultReservedOutputTokens);
+        return policyRequest.PromptTokens + (policyRequest.MaxOutputTokens ?? limits.DefaultReservedOutputTokens);
     }
 
     internal TokenBudgets Budgets => budgets;

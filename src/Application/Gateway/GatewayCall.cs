@@ -493,9 +493,8 @@ public sealed partial class GatewayCall : IAsyncDisposable
 
     private TokenUsage Estimate()
     {
-        var messages = (Request["messages"] as JsonArray)?.Count ?? 0;
-        var input = (int)Math.Min(int.MaxValue, (4L * messages) + ((new PolicyRequest(Request).InputChars + 3) / 4));
-        return new TokenUsage(input, (int)Math.Min(int.MaxValue, (streamedChars + 3) / 4));
+        var input = (int)Math.Min(int.MaxValue, new PolicyRequest(Request).PromptTokens);
+        return new TokenUsage(input, (int)Math.Min(int.MaxValue, TokenEstimate.Text(streamedChars)));
     }
 
     private static TokenUsage? ReadUsage(JsonNode? node)

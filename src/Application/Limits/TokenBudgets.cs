@@ -50,11 +50,9 @@ public sealed class TokenBudgets(CosmosDatabase cosmos, TierResolver tiers, Limi
 
     private readonly DocumentContainer documents = new(cosmos.Container(Containers.Limits));
 
-    /// <summary>Expected tokens of a call: the prompt (as PromptBuilder estimates it, tools included) plus max_tokens or the configured default.</summary>
+    /// <summary>Expected tokens of a call: the prompt (<see cref="TokenEstimate"/>, tools included) plus max_tokens or the configured default.</summary>
     public long Estimate(ModelCall call) =>
-        call.Messages.Sum(m => (long)PromptBuilder.EstimateTokens(m))
-        + call.Tools.Sum(t => 8L + ((t.Name.Length + t.Description.Length + t.Parameters.GetRawText().Length + 3) / 4))
-        + (call.Parameters.MaxTokens ?? options.DefaultReservedOutputTokens);
+        TokenEstimate.Prompt(call.Messages, call.Tools) + (call.Parameters.MaxTokens ?? options.DefaultReservedOutputTokens);
 
     /// <summary>Reserves <paramref name="tokens"/> for the call <paramref name="usageId"/>, or refuses (429 token_budget_exceeded).</summary>
     public async Task<BudgetReservation> ReserveAsync(string userId, string? agentId, string usageId, long tokens, CancellationToken ct)

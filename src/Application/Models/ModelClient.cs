@@ -43,8 +43,15 @@ public sealed class ModelClient
         }
     }
 
-    /// <summary>Streams a completion; <paramref name="onDelta"/> receives each text fragment as it arrives.</summary>
-    /// <returns>The turn, with <see cref="ModelFinish.Cancelled"/> and the text so far if <paramref name="cancel"/> fired.</returns>
+    /// <summary>
+    /// Streams a completion; <paramref name="onDelta"/> receives each text fragment as it arrives. A failure before any
+    /// text arrived is thrown (transient ones are tried again by <see cref="ResilientModelClient"/>); once text reached
+    /// the client the call is not repeated, and a failure ends it <see cref="ModelFinish.Interrupted"/> with that text.
+    /// </summary>
+    /// <returns>
+    /// The turn; with <see cref="ModelFinish.Cancelled"/> and the text so far if <paramref name="cancel"/> fired. Usage
+    /// the provider did not report (cancelled, interrupted) is estimated (<see cref="TokenEstimate"/>).
+    /// </returns>
     public async Task<ModelTurn> StreamAsync(ModelCall call, string deployment, Func<string, ValueTask> onDelta, CancellationToken cancel, CancellationToken timeout)
     {
         var chat = client.GetChatClient(deployment);
@@ -87,34 +94,49 @@ public sealed class ModelClient
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
             // Cancelled by the user: keep what arrived, and count it (the provider bills for it too).
-            return new ModelTurn(content.ToString(), [], EstimateUsage(call, content.Length), ModelFinish.Cancelled, model);
+            return new ModelTurn(content.ToString(), [], EstimateUsage(call, OutputChars(content, calls)), ModelFinish.Cancelled, model);
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested)
         {
-            throw Failure(504, "model_timeout", "The model did not answer in time", $"No complete answer within {call.TimeoutSeconds} s.", transient: true, content.Length > 0);
+            if (content.Length > 0)
+            {
+                return Interrupted(call, content, calls, model, ModelProblems.TimedOutMidAnswer(call.TimeoutSeconds));
+            }
+            throw Failure(504, "model_timeout", "The model did not answer in time", $"No answer within {call.TimeoutSeconds} s.", transient: true);
+        }
+        catch (Exception e) when (content.Length > 0 && e is ClientResultException or HttpRequestException or IOException)
+        {
+            return Interrupted(call, content, calls, model, ModelProblems.Interrupted);
         }
         catch (ClientResultException e)
         {
-            throw Translate(e, content.Length > 0);
+            throw Translate(e);
         }
         catch (HttpRequestException e)
         {
-            throw Failure(502, "model_unreachable", "The model endpoint could not be reached", e.Message, transient: true, content.Length > 0, e);
+            throw Failure(502, "model_unreachable", "The model endpoint could not be reached", "The connection to the model endpoint failed.", transient: true, e);
         }
         catch (IOException e)
         {
-            throw Failure(502, "model_stream_interrupted", "The model's stream broke off", e.Message, transient: true, content.Length > 0, e);
+            throw Failure(502, "model_stream_interrupted", "The model's stream broke off", "The model endpoint closed the connection before it answered.", transient: true, e);
         }
 
         var toolCalls = calls.Values.Select((b, i) => new DomainToolCall(b.Id ?? $"call_{call.Position}_{i}", b.Name ?? "", b.Arguments.Length == 0 ? "{}" : b.Arguments.ToString())).ToList();
         var tokens = usage is null
-            ? EstimateUsage(call, content.Length)
+            ? EstimateUsage(call, OutputChars(content, calls))
             : new TokenUsage(usage.InputTokenCount, usage.OutputTokenCount, usage.InputTokenDetails?.CachedTokenCount ?? 0);
         return new ModelTurn(content.ToString(), toolCalls, tokens, MapFinish(finish, toolCalls.Count), model);
     }
 
-    private static TokenUsage EstimateUsage(ModelCall call, int outputChars) =>
-        new(call.Messages.Sum(PromptBuilder.EstimateTokens), (outputChars + 3) / 4);
+    /// <summary>A call that broke off after text reached the client: that text, the usage a provider would bill for it (estimated), and the problem.</summary>
+    private static ModelTurn Interrupted(ModelCall call, StringBuilder content, SortedDictionary<int, ToolCallBuilder> calls, string model, ApiProblem problem) =>
+        new(content.ToString(), [], EstimateUsage(call, OutputChars(content, calls)), ModelFinish.Interrupted, model, Problem: problem);
+
+    private static long OutputChars(StringBuilder content, SortedDictionary<int, ToolCallBuilder> calls) =>
+        content.Length + calls.Values.Sum(c => (long)(c.Name?.Length ?? 0) + c.Arguments.Length);
+
+    private static TokenUsage EstimateUsage(ModelCall call, long outputChars) =>
+        new((int)Math.Min(int.MaxValue, TokenEstimate.Prompt(call.Messages, call.Tools)), (int)Math.Min(int.MaxValue, TokenEstimate.Text(outputChars)));
 
     private static ModelFinish MapFinish(ChatFinishReason? finish, int toolCalls) => finish switch
     {
@@ -125,7 +147,7 @@ public sealed class ModelClient
         _ => ModelFinish.Stop,
     };
 
-    private static ModelCallException Translate(ClientResultException e, bool partial)
+    private static ModelCallException Translate(ClientResultException e)
     {
         var status = e.Status;
         TimeSpan? retryAfter = null;
@@ -145,11 +167,11 @@ public sealed class ModelClient
         };
         return new ModelCallException(
             new ApiProblem(status is 429 ? 429 : 502, code, "The model call failed", $"The model endpoint answered {status}."),
-            transient && !partial, retryAfter, e);
+            transient, retryAfter, e);
     }
 
-    private static ModelCallException Failure(int status, string code, string title, string detail, bool transient, bool partial, Exception? inner = null) =>
-        new(new ApiProblem(status, code, title, detail), transient && !partial, null, inner);
+    private static ModelCallException Failure(int status, string code, string title, string detail, bool transient, Exception? inner = null) =>
+        new(new ApiProblem(status, code, title, detail), transient, null, inner);
 
     private static List<OpenAI.Chat.ChatMessage> ToMessages(IReadOnlyList<Domain.Conversations.ChatMessage> messages) =>
         messages.Select(ToMessage).ToList();

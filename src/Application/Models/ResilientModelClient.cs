@@ -27,7 +27,7 @@ public sealed partial class ResilientModelClient(ModelClient inner, ModelOptions
         catch (Exception e) when (e is ModelCallException or BrokenCircuitException
             && options.FallbackDeployment is { Length: > 0 } fallback && fallback != deployment && !cancel.IsCancellationRequested)
         {
-            LogFallback(logger, deployment, fallback, e.Message);
+            LogFallback(logger, deployment, fallback, Reason(e) ?? "");
             return await AttemptAsync(fallback, call, onDelta, cancel).ConfigureAwait(false);
         }
     }
@@ -61,7 +61,7 @@ public sealed partial class ResilientModelClient(ModelClient inner, ModelOptions
             DelayGenerator = args => ValueTask.FromResult(args.Outcome.Exception is ModelCallException { RetryAfter: { } after } ? after : (TimeSpan?)null),
             OnRetry = args =>
             {
-                LogRetry(logger, deployment, args.AttemptNumber + 1, args.RetryDelay.TotalMilliseconds, args.Outcome.Exception?.Message);
+                LogRetry(logger, deployment, args.AttemptNumber + 1, args.RetryDelay.TotalMilliseconds, Reason(args.Outcome.Exception));
                 return ValueTask.CompletedTask;
             },
         })
@@ -74,6 +74,9 @@ public sealed partial class ResilientModelClient(ModelClient inner, ModelOptions
             ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is ModelCallException { Transient: true }),
         })
         .Build());
+
+    /// <summary>What went wrong, for the operator: the underlying error (a socket message, an HTTP status), not the user's wording.</summary>
+    public static string? Reason(Exception? e) => e?.InnerException?.Message ?? e?.Message;
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Model call to {Deployment} failed; attempt {Attempt} in {DelayMs} ms: {Reason}")]
     private static partial void LogRetry(ILogger logger, string deployment, int attempt, double delayMs, string? reason);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Agents.Domain.Errors;
+using Agents.Domain.Usage;
 
 namespace Agents.Application.Policies;
 
@@ -109,6 +110,17 @@ public sealed class PolicyRequest(JsonObject body)
     }
 
     public long InputChars => Texts().Sum(t => (long)t.Length);
+
+    /// <summary>The prompt's tokens as <see cref="TokenEstimate"/> counts them: the messages' texts and the tools' definitions.</summary>
+    public long PromptTokens
+    {
+        get
+        {
+            var tools = body["tools"] as JsonArray;
+            return TokenEstimate.Prompt((body["messages"] as JsonArray)?.Count ?? 0, InputChars,
+                tools?.Count ?? 0, tools?.Sum(t => (long)(t?.ToJsonString().Length ?? 0)) ?? 0);
+        }
+    }
 
     /// <summary><c>max_completion_tokens</c>, else <c>max_tokens</c>; null when the client set neither.</summary>
     public int? MaxOutputTokens

@@ -69,6 +69,7 @@ public sealed partial class RunActivities(
         }
         catch (ModelCallException e)
         {
+            LogModelCallFailed(logger, call.Position, run.RunId, e.Problem.Code, ResilientModelClient.Reason(e));
             await budgets.ReleaseAsync(reservation, ct).ConfigureAwait(false);
             await writer.FlushAsync(ct).ConfigureAwait(false);
             throw new RunFailedException(e.Problem);
@@ -89,7 +90,7 @@ public sealed partial class RunActivities(
             RunId = run.RunId,
             ThreadId = run.ThreadId,
             Usage = turn.Usage,
-            Partial = turn.Finish == ModelFinish.Cancelled,
+            Partial = turn.Finish is ModelFinish.Cancelled or ModelFinish.Interrupted,
             At = clock.GetUtcNow(),
         };
         record = await budgets.SettleAsync(reservation, record, ct).ConfigureAwait(false); // a replay gets the usage counted first
@@ -188,6 +189,10 @@ public sealed partial class RunActivities(
         prompt.AddRange(added);
         return prompt;
     }
+
+    [Microsoft.Extensions.Logging.LoggerMessage(Level = Microsoft.Extensions.Logging.LogLevel.Warning,
+        Message = "Model call {Position} of run {RunId} failed with {Code}: {Reason}")]
+    private static partial void LogModelCallFailed(Microsoft.Extensions.Logging.ILogger logger, int position, string runId, string code, string? reason);
 
     [Microsoft.Extensions.Logging.LoggerMessage(Level = Microsoft.Extensions.Logging.LogLevel.Information,
         Message = "Model call {Position} of run {RunId} finished: {InputTokens} in, {OutputTokens} out")]

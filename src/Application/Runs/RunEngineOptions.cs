@@ -22,12 +22,12 @@ public sealed class RunEngineOptions
     /// A run not finished this long after it was created is stopped and failed by the sweep, whatever it waits for:
     /// the backstop for an orchestration that was terminated, failed or lost.
     /// </summary>
-    [Range(60, 30 * 24 * 3600)]
+    [Range(5, 30 * 24 * 3600)]
     public int MaxRunSeconds { get; set; } = 24 * 3600;
 
     /// <summary>
     /// How long the sweep leaves a run alone after its orchestration ended (or went missing) before it concludes the
-    /// run will not finish by itself: longer than the persist queue needs to store the run's last update.
+    /// run will not finish by itself: longer than a last update that went to the persist queue needs to be stored.
     /// </summary>
     [Range(1, 3600)]
     public int SweepGraceSeconds { get; set; } = 120;

@@ -47,6 +47,11 @@ public sealed class AgentLoop(IAgentRunContext context)
                 {
                     return await run.FinishAsync(RunStatus.Cancelled);
                 }
+                if (turn.Finish == ModelFinish.Interrupted)
+                {
+                    // The partial answer is kept (recorded above, marked incomplete); the run cannot go on from it.
+                    return await run.FinishAsync(RunStatus.Failed, turn.Problem ?? ModelProblems.Interrupted);
+                }
                 if (turn.ToolCalls.Count == 0)
                 {
                     return await run.FinishAsync(RunStatus.Completed);

@@ -47,7 +47,7 @@ internal sealed class LoopState(RunInput input, IAgentRunContext context)
         {
             Index = steps.Count,
             Kind = StepKind.ModelCall,
-            Status = turn.Finish == ModelFinish.Cancelled ? "cancelled" : "completed",
+            Status = turn.Finish switch { ModelFinish.Cancelled => "cancelled", ModelFinish.Interrupted => "failed", _ => "completed" },
             Model = turn.Model,
             Usage = turn.Usage,
             StartedAt = now,
@@ -62,7 +62,7 @@ internal sealed class LoopState(RunInput input, IAgentRunContext context)
         var message = NewMessage(MessageRole.Assistant, turn.Content) with
         {
             ToolCalls = turn.ToolCalls.Count > 0 ? turn.ToolCalls : null,
-            Incomplete = turn.Finish == ModelFinish.Cancelled,
+            Incomplete = turn.Finish is ModelFinish.Cancelled or ModelFinish.Interrupted,
         };
         unsaved.Add(message);
         events.Add(RunEvent.Of(RunEventTypes.MessageCompleted, message));

@@ -26,11 +26,18 @@ public enum ModelFinish
     ContentFilter,
     /// <summary>The run was cancelled while the model streamed; <see cref="ModelTurn.Content"/> holds what arrived.</summary>
     Cancelled,
+
+    /// <summary>
+    /// The stream broke off (or timed out) after text had reached the client, so it is not tried again;
+    /// <see cref="ModelTurn.Content"/> holds what arrived and <see cref="ModelTurn.Problem"/> says what happened.
+    /// </summary>
+    Interrupted,
 }
 
 /// <summary>
 /// The outcome of a model call: text and/or tool calls, and its usage. <see cref="UsageRecordId"/> names the ledger
-/// entry the call wrote (null when nothing was spent, e.g. cancelled before it started).
+/// entry the call wrote (null when nothing was spent, e.g. cancelled before it started). <see cref="Problem"/> is set
+/// when the call was <see cref="ModelFinish.Interrupted"/>: the run ends failed with it.
 /// </summary>
 public sealed record ModelTurn(
     string Content,
@@ -38,4 +45,5 @@ public sealed record ModelTurn(
     TokenUsage Usage,
     ModelFinish Finish,
     string Model,
-    string? UsageRecordId = null);
+    string? UsageRecordId = null,
+    Errors.ApiProblem? Problem = null);

@@ -1,5 +1,6 @@
 using Agents.Domain.Agents;
 using Agents.Domain.Conversations;
+using Agents.Domain.Usage;
 
 namespace Agents.Domain.Runs;
 
@@ -13,11 +14,11 @@ public static class PromptBuilder
     public static List<ChatMessage> Build(AgentDefinition agent, IReadOnlyList<ChatMessage> history, ChatMessage userMessage)
     {
         var turns = SplitIntoTurns(history);
-        var budget = agent.HistoryTokenBudget - EstimateTokens(userMessage);
+        var budget = agent.HistoryTokenBudget - TokenEstimate.Message(userMessage);
         var kept = new List<List<ChatMessage>>();
         for (var i = turns.Count - 1; i >= 0; i--)
         {
-            var cost = turns[i].Sum(EstimateTokens);
+            var cost = turns[i].Sum(TokenEstimate.Message);
             if (cost > budget)
             {
                 break;
@@ -35,10 +36,6 @@ public static class PromptBuilder
         prompt.Add(userMessage);
         return prompt;
     }
-
-    /// <summary>A rough count (about four characters a token) that errs on the high side.</summary>
-    public static int EstimateTokens(ChatMessage message) =>
-        4 + ((message.Content.Length + (message.ToolCalls?.Sum(c => c.Name.Length + c.Arguments.Length) ?? 0) + 3) / 4);
 
     /// <summary>
     /// Drops what the model API rejects: a tool result not directly after the assistant message that asked for it (a

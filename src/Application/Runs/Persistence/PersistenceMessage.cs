@@ -25,5 +25,9 @@ public sealed record PersistenceMessage
     public int Deferrals { get; init; }
 }
 
-/// <summary>A deleted thread whose messages, runs and events are to be removed.</summary>
-public sealed record ThreadDeletion(string UserId, string ThreadId);
+/// <summary>
+/// A deleted thread whose messages, runs and events are to be removed. <see cref="ActiveRunId"/> is the run that was
+/// active when it was deleted (and cancelled then): the cleanup waits until it has ended, so the run's last writes do
+/// not outlive the cleanup.
+/// </summary>
+public sealed record ThreadDeletion(string UserId, string ThreadId, string? ActiveRunId = null);

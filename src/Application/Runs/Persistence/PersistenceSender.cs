@@ -44,8 +44,8 @@ public sealed class PersistenceSender(StorageQueueClient queues, CosmosDatabase 
     public Task SendUsageAsync(UsageRecord record, CancellationToken ct) =>
         queues.SendMessageAsync(Queue, JsonSerializer.Serialize(new PersistenceMessage { Usage = record }, CosmosDatabase.Json), ct: ct);
 
-    public Task SendThreadDeletedAsync(string userId, string threadId, CancellationToken ct) =>
-        queues.SendMessageAsync(Queue, JsonSerializer.Serialize(new PersistenceMessage { ThreadDeleted = new ThreadDeletion(userId, threadId) }, CosmosDatabase.Json), ct: ct);
+    public Task SendThreadDeletedAsync(string userId, string threadId, string? activeRunId, CancellationToken ct) =>
+        queues.SendMessageAsync(Queue, JsonSerializer.Serialize(new PersistenceMessage { ThreadDeleted = new ThreadDeletion(userId, threadId, activeRunId) }, CosmosDatabase.Json), ct: ct);
 }
 
 /// <summary>A run update stored aside because it was too large for a queue message.</summary>

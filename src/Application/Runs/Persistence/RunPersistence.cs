@@ -84,7 +84,7 @@ public sealed partial class RunPersistence(
         }
         else if (message.ThreadDeleted is { } deleted)
         {
-            await DeleteThreadAsync(deleted, ct).ConfigureAwait(false);
+            await DeleteThreadAsync(deleted, message.Deferrals, ct).ConfigureAwait(false);
         }
         else if (message.Run is { } run)
         {
@@ -183,8 +183,15 @@ public sealed partial class RunPersistence(
         return stored?.Value.Update;
     }
 
-    private async Task DeleteThreadAsync(ThreadDeletion deleted, CancellationToken ct)
+    private async Task DeleteThreadAsync(ThreadDeletion deleted, int deferrals, CancellationToken ct)
     {
+        // The run that was active is cancelled; wait for it to end (within the deferrals: a run that does not end is
+        // the sweep's, and its documents go now).
+        if (deleted.ActiveRunId is { } active && deferrals < MaxDeferrals
+            && await runs.GetAsync(deleted.UserId, deleted.ThreadId, active, ct).ConfigureAwait(false) is { Value.Status: var status } && !status.IsTerminal())
+        {
+            throw new PersistenceNotReadyException($"Thread {deleted.ThreadId} waits for its run {active} to end.");
+        }
         var count = await messages.DeleteThreadAsync(deleted.UserId, deleted.ThreadId, ct).ConfigureAwait(false);
         var runIds = await runs.DeleteThreadAsync(deleted.UserId, deleted.ThreadId, ct).ConfigureAwait(false);
         foreach (var runId in runIds)
