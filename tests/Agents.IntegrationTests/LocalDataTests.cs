@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json.Nodes;
 
 namespace Agents.IntegrationTests;
 
@@ -85,7 +86,15 @@ public sealed class LocalDataTests
         using var resumed = new Api(restarted.CreateClient(token));
         // The killed host's control-queue messages come back after their visibility timeout (1 min in tests), then the
         // model call runs again: minutes on two loaded cores.
-        var done = await resumed.WaitRunAsync(thread, run, timeoutSeconds: 300);
+        JsonNode done;
+        try
+        {
+            done = await resumed.WaitRunAsync(thread, run, timeoutSeconds: 300);
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message}\nThe restarted host logged:\n{restarted.OutputAbout(run)}", e);
+        }
         done["status"]!.GetValue<string>().ShouldBe("completed", done.ToJsonString());
         var messages = await resumed.MessagesAsync(thread);
         messages.Count(m => m!["role"]!.GetValue<string>() == "assistant").ShouldBe(1);
