@@ -94,7 +94,7 @@ public sealed partial class RunActivities(
             At = clock.GetUtcNow(),
         };
         record = await budgets.SettleAsync(reservation, record, ct).ConfigureAwait(false); // a replay gets the usage counted first
-        await persistence.StoreUsageOrQueueAsync(record, ct).ConfigureAwait(false);
+        await persistence.StoreOrQueueAsync(new PersistenceMessage { Usage = record }, ct).ConfigureAwait(false);
         LogModelCall(logger, call.Position, run.RunId, turn.Usage.InputTokens, turn.Usage.OutputTokens);
         return turn with { UsageRecordId = record.Id };
     }
@@ -128,7 +128,7 @@ public sealed partial class RunActivities(
             var writer = new RunEventWriter(log, hub, run.UserId, run.RunId, position, clock);
             await writer.AppendAsync(update.Events, ct).ConfigureAwait(false);
         }
-        await persistence.StoreOrQueueAsync(run, update, position, ct).ConfigureAwait(false);
+        await persistence.StoreOrQueueAsync(PersistenceMessage.ForUpdate(run, update, position), ct).ConfigureAwait(false);
     }
 
     public async Task<bool> IsCancelRequestedAsync(RunRef run, CancellationToken ct) =>

@@ -23,6 +23,16 @@ public sealed record PersistenceMessage
 
     /// <summary>How often the write was put back because it depended on one not yet applied.</summary>
     public int Deferrals { get; init; }
+
+    /// <summary>
+    /// A run update as a write. Its events travel with it only when they are held back until it is durable
+    /// (<see cref="RunPersistence.IsHeldUntilDurable"/>), at the step's <paramref name="position"/>; otherwise they are in the log already.
+    /// </summary>
+    public static PersistenceMessage ForUpdate(RunRef run, RunUpdate update, int position)
+    {
+        var held = RunPersistence.IsHeldUntilDurable(update);
+        return new PersistenceMessage { Run = run, Update = held ? update : update with { Events = [] }, EventPosition = held ? position : null };
+    }
 }
 
 /// <summary>

@@ -3,7 +3,6 @@ using System.Text.Json;
 using Agents.Application.Storage.Cosmos;
 using Agents.Application.Storage.Queues;
 using Agents.Domain.Runs;
-using Agents.Domain.Usage;
 
 namespace Agents.Application.Runs.Persistence;
 
@@ -17,22 +16,15 @@ public sealed class PersistenceSender(StorageQueueClient queues, CosmosDatabase 
 
     private const string Queue = QueueNames.Persist;
 
-    public async Task SendUpdateAsync(RunRef run, RunUpdate update, int position, CancellationToken ct)
+    /// <summary>Sends a write; a run update too large for a queue message is stored first and referenced.</summary>
+    public async Task SendAsync(PersistenceMessage message, CancellationToken ct)
     {
-        // Events travel with the update only when they are held back until it is durable; otherwise they are in the log already.
-        var held = RunPersistence.IsHeldUntilDurable(update);
-        var message = new PersistenceMessage
-        {
-            Run = run,
-            Update = held ? update : update with { Events = [] },
-            EventPosition = held ? position : null,
-        };
         var json = JsonSerializer.Serialize(message, CosmosDatabase.Json);
-        if (Encoding.UTF8.GetByteCount(json) > MaxInlineBytes)
+        if (message is { Run: { } run, Update: { } update } && Encoding.UTF8.GetByteCount(json) > MaxInlineBytes)
         {
             await runs.UpsertAsync(PartitionKeys.Thread(run.UserId, run.ThreadId), "update",
-                new StoredUpdate(StoredUpdate.IdFor(run.RunId, update.Version), message.Update), ct).ConfigureAwait(false);
-            json = JsonSerializer.Serialize(new PersistenceMessage { Run = run, UpdateRef = update.Version, EventPosition = message.EventPosition }, CosmosDatabase.Json);
+                new StoredUpdate(StoredUpdate.IdFor(run.RunId, update.Version), update), ct).ConfigureAwait(false);
+            json = JsonSerializer.Serialize(message with { Update = null, UpdateRef = update.Version }, CosmosDatabase.Json);
         }
         await queues.SendMessageAsync(Queue, json, ct: ct).ConfigureAwait(false);
     }
@@ -41,11 +33,8 @@ public sealed class PersistenceSender(StorageQueueClient queues, CosmosDatabase 
     public Task DeferAsync(PersistenceMessage message, CancellationToken ct) =>
         queues.SendMessageAsync(Queue, JsonSerializer.Serialize(message with { Deferrals = message.Deferrals + 1 }, CosmosDatabase.Json), TimeSpan.FromSeconds(1), ct);
 
-    public Task SendUsageAsync(UsageRecord record, CancellationToken ct) =>
-        queues.SendMessageAsync(Queue, JsonSerializer.Serialize(new PersistenceMessage { Usage = record }, CosmosDatabase.Json), ct: ct);
-
     public Task SendThreadDeletedAsync(string userId, string threadId, string? activeRunId, CancellationToken ct) =>
-        queues.SendMessageAsync(Queue, JsonSerializer.Serialize(new PersistenceMessage { ThreadDeleted = new ThreadDeletion(userId, threadId, activeRunId) }, CosmosDatabase.Json), ct: ct);
+        SendAsync(new PersistenceMessage { ThreadDeleted = new ThreadDeletion(userId, threadId, activeRunId) }, ct);
 }
 
 /// <summary>A run update stored aside because it was too large for a queue message.</summary>

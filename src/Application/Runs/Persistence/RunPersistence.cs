@@ -3,14 +3,13 @@ using Agents.Application.Storage.Cosmos;
 using Agents.Application.Streaming;
 using Agents.Application.Usage;
 using Agents.Domain.Runs;
-using Agents.Domain.Usage;
 using Microsoft.Extensions.Logging;
 
 namespace Agents.Application.Runs.Persistence;
 
 /// <summary>
 /// Writes a run's messages, state and usage to Cosmos DB. The run's activities store their writes themselves
-/// (<see cref="StoreOrQueueAsync"/>, <see cref="StoreUsageOrQueueAsync"/>), so what a step produced is readable when
+/// (<see cref="StoreOrQueueAsync"/>), so what a step produced is readable when
 /// the step ends; a write that cannot be stored then goes to the persist queue, whose trigger applies it
 /// (<see cref="ApplyOrDeferAsync"/>) and retries it. Every write is idempotent, and a run's updates apply strictly in
 /// version order, so the state a client reads is always one the run actually passed through; a terminal status is
@@ -26,37 +25,20 @@ public sealed partial class RunPersistence(
     private readonly DocumentContainer runDocuments = new(cosmos.Container(Containers.Runs));
 
     /// <summary>
-    /// Stores a run update now. When it cannot be stored now (its predecessor took the queue, Cosmos DB does not
-    /// answer, anything else), it is handed to the persist queue, which applies the run's updates in order and retries
-    /// them; a failure to queue it is thrown, so the activity is retried. <paramref name="position"/> is the step's, whose
-    /// event ids the update's held-back events take.
+    /// Stores a write (a run update, a usage record) now. When it cannot be stored now (a run update's predecessor
+    /// took the queue, Cosmos DB does not answer, anything else), it is handed to the persist queue, which applies a
+    /// run's updates in order and retries them; a failure to queue it is thrown, so the activity is retried.
     /// </summary>
-    public async Task StoreOrQueueAsync(RunRef run, RunUpdate update, int position, CancellationToken ct)
-    {
-        // Events travel with the update only when they are held back until it is durable; otherwise they are in the log already.
-        var held = IsHeldUntilDurable(update);
-        try
-        {
-            await ApplyUpdateAsync(run, held ? update : update with { Events = [] }, held ? position : null, ct).ConfigureAwait(false);
-        }
-        catch (Exception e) when (!ct.IsCancellationRequested)
-        {
-            LogQueued(logger, e, run.RunId, update.Version, e.Message);
-            await sender.SendUpdateAsync(run, update, position, ct).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>Records a model call's usage now, or hands the record to the persist queue when that fails.</summary>
-    public async Task StoreUsageOrQueueAsync(UsageRecord record, CancellationToken ct)
+    public async Task StoreOrQueueAsync(PersistenceMessage message, CancellationToken ct)
     {
         try
         {
-            await ledger.RecordAsync(record, ct).ConfigureAwait(false);
+            await ApplyAsync(message, ct).ConfigureAwait(false);
         }
         catch (Exception e) when (!ct.IsCancellationRequested)
         {
-            LogUsageQueued(logger, e, record.Id, e.Message);
-            await sender.SendUsageAsync(record, ct).ConfigureAwait(false);
+            LogQueued(logger, e, message.Run?.RunId ?? message.Usage?.Id ?? "", e.Message);
+            await sender.SendAsync(message, ct).ConfigureAwait(false);
         }
     }
 
@@ -201,11 +183,8 @@ public sealed partial class RunPersistence(
         LogThreadDeleted(logger, deleted.ThreadId, count, runIds.Count);
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId}: update {Version} goes to the persist queue, it could not be stored now: {Reason}")]
-    private static partial void LogQueued(ILogger logger, Exception e, string runId, long version, string reason);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Usage record {RecordId} goes to the persist queue, it could not be stored now: {Reason}")]
-    private static partial void LogUsageQueued(ILogger logger, Exception e, string recordId, string reason);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A write for {Subject} goes to the persist queue, it could not be stored now: {Reason}")]
+    private static partial void LogQueued(ILogger logger, Exception e, string subject, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} is {Status} and durable")]
     private static partial void LogFinished(ILogger logger, string runId, string status);
