@@ -6,7 +6,9 @@ namespace Agents.IntegrationTests;
 /// <summary>
 /// Local data outlives the processes that serve it: the Cosmos DB emulator killed with SIGKILL, or the whole stack
 /// (Azurite, the emulator, the OIDC provider) and the Functions host killed together, come back with everything they
-/// acknowledged, and the Durable task hub and the documents still agree. Each test has a stack of its own (the shared
+/// acknowledged, and the Durable task hub and the documents still agree. Azurite is flushed after the host dies and
+/// before it is killed (<see cref="PrivateStackProcess.FlushAzuriteAsync"/>): by itself it keeps only what it wrote
+/// in its last 5-second save, which Azure Storage, durable on acknowledgement, never does. Each test has a stack of its own (the shared
 /// one must never be crashed); identity stays with the shared stack's OIDC provider, whose tokens the tests hold.
 /// </summary>
 public sealed class LocalDataTests
@@ -40,6 +42,7 @@ public sealed class LocalDataTests
             var afterCrash = await SnapshotAsync(api, thread, agentId);
             host.Kill();
             await host.DisposeAsync();
+            await stack.FlushAzuriteAsync();
             await stack.RestartAsync();
             host = await HostProcess.StartAsync(settings);
             using var again = new Api(host.CreateClient(token));
@@ -78,6 +81,7 @@ public sealed class LocalDataTests
                 }
             }
             host.Kill();
+            await stack.FlushAzuriteAsync(); // what Azure Storage would keep (Azurite alone writes to disk every 5 s)
             stack.Kill();
         }
 

@@ -79,6 +79,35 @@ public sealed class PrivateStackProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Has Azurite write everything it acknowledged to disk now (local/azurite.mjs, on SIGUSR2), as Azure Storage
+    /// keeps every acknowledged write; by itself Azurite writes every 5 s and a <see cref="Kill"/> loses the rest. Call it
+    /// after the app is killed, so nothing writes between the flush and the kill.
+    /// </summary>
+    public async Task FlushAzuriteAsync()
+    {
+        var marker = Path.Combine(directory, "azurite.flushed");
+        File.Delete(marker);
+        var pid = (await File.ReadAllTextAsync(Path.Combine(directory, "logs", "azurite.pid"))).Trim();
+        using (var signal = Process.Start("kill", ["-USR2", pid]) ?? throw new InvalidOperationException("kill did not start"))
+        {
+            await signal.WaitForExitAsync();
+            if (signal.ExitCode != 0)
+            {
+                throw new InvalidOperationException($"kill -USR2 {pid} failed with exit code {signal.ExitCode}");
+            }
+        }
+        var deadline = DateTime.UtcNow + ReadyTimeout;
+        while (!File.Exists(marker))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Azurite did not write its data to disk. The stack's output:\n{Output}");
+            }
+            await Task.Delay(50);
+        }
+    }
+
     /// <summary>SIGKILL to the whole stack (every child with it), as a crash of the machine's processes would.</summary>
     public void Kill() => process?.Kill();
 
