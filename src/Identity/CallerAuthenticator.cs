@@ -9,9 +9,10 @@ namespace Agents.Identity;
 /// The one place a request's credential is read: <c>Authorization: Bearer &lt;token or API key&gt;</c> or an
 /// <c>api-key</c> header. A value starting <c>agk_</c> is an API key, anything else an access token. Returns the
 /// outcome only; the HTTP edge (endpoint filter, Functions middleware) writes the 401/403 and its
-/// <c>WWW-Authenticate</c> header.
+/// <c>WWW-Authenticate</c> header. A user's accepted token updates their <see cref="OwnerProfile"/>, which their API
+/// keys act with.
 /// </summary>
-public sealed class CallerAuthenticator(AccessTokenValidator tokens, ApiKeyService apiKeys)
+public sealed class CallerAuthenticator(AccessTokenValidator tokens, ApiKeyService apiKeys, OwnerProfiles owners)
 {
     public const string ApiKeyHeader = "api-key";
     public const string AnthropicApiKeyHeader = "x-api-key";
@@ -44,7 +45,18 @@ public sealed class CallerAuthenticator(AccessTokenValidator tokens, ApiKeyServi
 
         return ApiKeyFormat.HasPrefix(credential)
             ? apiKeys.ValidateAsync(credential, cancellationToken)
-            : tokens.ValidateAsync(credential, cancellationToken);
+            : ValidateTokenAsync(credential, cancellationToken);
+    }
+
+    private async Task<AuthenticationOutcome> ValidateTokenAsync(string token, CancellationToken cancellationToken)
+    {
+        var outcome = await tokens.ValidateAsync(token, cancellationToken).ConfigureAwait(false);
+        if (outcome.Succeeded)
+        {
+            await owners.NoteAsync(outcome.Caller, cancellationToken).ConfigureAwait(false);
+        }
+
+        return outcome;
     }
 
     /// <summary>The credential of a <c>Bearer</c> Authorization value; null for another scheme or none.</summary>

@@ -35,6 +35,7 @@ public static class IdentityServiceCollectionExtensions
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<AccessTokenValidator>();
+        services.TryAddSingleton<OwnerProfiles>();
         services.TryAddSingleton<ApiKeyService>();
         services.TryAddSingleton<CallerAuthenticator>();
         return services;

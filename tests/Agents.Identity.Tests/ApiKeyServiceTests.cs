@@ -21,10 +21,16 @@ public sealed class ApiKeyServiceTests
     private readonly ManualClock _clock = new(new DateTimeOffset(2026, 11, 22, 12, 0, 0, TimeSpan.Zero));
     private readonly ApiKeyService _service;
 
-    public ApiKeyServiceTests() => _service = new ApiKeyService(_store, _clock, NullLogger<ApiKeyService>.Instance);
+    private readonly OwnerProfiles _owners;
+
+    public ApiKeyServiceTests()
+    {
+        _owners = new OwnerProfiles(_store, _clock, NullLogger<OwnerProfiles>.Instance);
+        _service = new ApiKeyService(_store, _owners, _clock, NullLogger<ApiKeyService>.Instance);
+    }
 
     private Task<CreatedApiKey> Create(string[]? scopes = null, DateTimeOffset? expiresAt = null, Caller? owner = null) =>
-        _service.CreateAsync(owner ?? Owner, "ci pipeline", scopes ?? ["Agents.Use"], expiresAt, default);
+        _service.CreateAsync(owner ?? Owner, "ci pipeline", scopes ?? [ApiKeyScopes.Read], expiresAt, default);
 
     [Fact]
     public async Task CreatedKey_HasTheDocumentedFormat()
@@ -34,7 +40,7 @@ public sealed class ApiKeyServiceTests
         created.Key.ShouldMatch("^agk_[a-z2-7]{12}_[A-Za-z0-9_-]{43}$");
         created.Info.Prefix.ShouldBe(created.Key[..16]);
         created.Info.Prefix.ShouldBe("agk_" + created.Info.KeyId);
-        created.Info.Scopes.ShouldBe(["Agents.Use"]);
+        created.Info.Scopes.ShouldBe([ApiKeyScopes.Read]);
         created.Info.CreatedAt.ShouldBe(_clock.GetUtcNow());
     }
 
@@ -50,7 +56,68 @@ public sealed class ApiKeyServiceTests
             Owner.UserId, Owner.TenantId, Owner.DisplayName, CallerKind.ApiKey,
             outcome.Caller.Roles, outcome.Caller.Scopes, created.Info.KeyId, "pro"));
         outcome.Caller.Roles.ShouldBe([Caller.AdminRole]);
-        outcome.Caller.Scopes.ShouldBe(["Agents.Use"]);
+        outcome.Caller.Scopes.ShouldBe([ApiKeyScopes.Read]);
+        outcome.Caller.HasAdminRole.ShouldBeTrue();
+        outcome.Caller.IsAdmin.ShouldBeFalse(); // without the admin scope, a key never acts as an admin
+    }
+
+    [Fact]
+    public async Task NoScopesNamed_GetsTheDefault_WhichLeavesOutAdmin()
+    {
+        var created = await _service.CreateAsync(Owner, "default", null, null, default);
+
+        created.Info.Scopes.ShouldBe(["read", "runs", "gateway"]);
+    }
+
+    [Fact]
+    public async Task TheOwnersRoles_AreLookedUpAtUse_AndAnOlderTokenCannotRestoreThem()
+    {
+        var issued = _clock.GetUtcNow();
+        var created = await Create(scopes: [ApiKeyScopes.Runs, ApiKeyScopes.Admin], owner: Owner with { IssuedAt = issued });
+        (await _service.ValidateAsync(created.Key, default)).Caller!.IsAdmin.ShouldBeTrue();
+
+        // The owner's next token no longer has the role, nor a tier: the key has neither from its next use on.
+        _clock.Advance(TimeSpan.FromMinutes(1));
+        await _owners.NoteAsync(Owner with { Roles = [], Tier = null, IssuedAt = issued.AddMinutes(1) }, default);
+        var demoted = (await _service.ValidateAsync(created.Key, default)).Caller!;
+        demoted.Roles.ShouldBeEmpty();
+        demoted.IsAdmin.ShouldBeFalse();
+        demoted.Tier.ShouldBeNull();
+
+        // A token issued before that one, still valid and still used somewhere, does not give the role back.
+        await _owners.NoteAsync(Owner with { IssuedAt = issued }, default);
+        (await _service.ValidateAsync(created.Key, default)).Caller!.IsAdmin.ShouldBeFalse();
+
+        // A newer one does.
+        await _owners.NoteAsync(Owner with { IssuedAt = issued.AddMinutes(2) }, default);
+        (await _service.ValidateAsync(created.Key, default)).Caller!.IsAdmin.ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task TheSameTokenAgain_IsNotStoredAgain_UntilTheRefreshInterval()
+    {
+        var owner = Owner with { IssuedAt = _clock.GetUtcNow() };
+        await _owners.NoteAsync(owner, default);
+        await _owners.NoteAsync(owner, default);
+        _store.OwnerSaves.ShouldBe(1);
+
+        _clock.Advance(OwnerProfiles.Refresh);
+        await _owners.NoteAsync(owner, default);
+        _store.OwnerSaves.ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task AKeyMadeBeforeScopesExisted_ActsWithTheDefaultScopes_NotAdmin()
+    {
+        var created = await Create();
+        var legacy = _store.Stored.Single() with { Scopes = ["Agents.Access"] };
+        await _store.DeleteAsync(legacy.OwnerUserId, legacy.KeyId, default);
+        await _store.CreateAsync(legacy, default);
+
+        var caller = (await _service.ValidateAsync(created.Key, default)).Caller!;
+
+        caller.Scopes.ShouldBe(ApiKeyScopes.Default);
+        caller.IsAdmin.ShouldBeFalse();
     }
 
     [Fact]
@@ -151,14 +218,27 @@ public sealed class ApiKeyServiceTests
         (await _service.ListAsync(Owner, default)).Count.ShouldBe(1);
     }
 
-    [Fact]
-    public async Task ScopesTheOwnerLacks_AreRefused()
+    [Theory]
+    [InlineData("Agents.Use")]
+    [InlineData("write")]
+    [InlineData("READ")]
+    public async Task UnknownScopes_AreRefused_NamingTheKnownOnes(string scope)
     {
-        var ex = await Should.ThrowAsync<ApiProblemException>(() => Create(scopes: ["Agents.Use", "Agents.Write"]));
+        var ex = await Should.ThrowAsync<ApiProblemException>(() => Create(scopes: [ApiKeyScopes.Read, scope]));
 
         ex.Problem.Status.ShouldBe(400);
         ex.Problem.Extensions!["field"].ShouldBe("scopes");
+        ex.Problem.Detail.ShouldBe($"Unknown scope '{scope}'; a key's scopes are read, runs, gateway, admin.");
         _store.Stored.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task TheAdminScope_WithoutTheAdminRole_IsRefused()
+    {
+        var ex = await Should.ThrowAsync<ApiProblemException>(() => Create(scopes: [ApiKeyScopes.Admin], owner: Owner with { Roles = [] }));
+
+        ex.Problem.Status.ShouldBe(400);
+        ex.Problem.Detail.ShouldBe("The scope 'admin' needs the Agents.Admin role, which you do not have.");
     }
 
     [Fact]

@@ -69,9 +69,20 @@ public sealed class CallerAuthenticatorTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AUsersAcceptedToken_StoresTheirProfile_ForTheirKeysToActWith()
+    {
+        var outcome = await Authenticate(("Authorization", "Bearer " + TestTokens.Create(_server.Issuer, TestTokens.UserClaims())));
+
+        var profile = await _identity.Store.FindOwnerAsync(outcome.Caller!.UserId, default);
+        profile.ShouldNotBeNull();
+        profile.Roles.ShouldBe(outcome.Caller.Roles);
+        profile.IssuedAt.ShouldBe(outcome.Caller.IssuedAt!.Value);
+    }
+
+    [Fact]
     public async Task ApiKeyAsBearer_TakesTheApiKeyPath()
     {
-        var created = await _identity.ApiKeys.CreateAsync(Owner, "cli", ["Agents.Use"], null, default);
+        var created = await _identity.ApiKeys.CreateAsync(Owner, "cli", ["read"], null, default);
 
         var outcome = await Authenticate(("Authorization", "Bearer " + created.Key));
 
@@ -84,7 +95,7 @@ public sealed class CallerAuthenticatorTests : IAsyncLifetime
     [Fact]
     public async Task ApiKeyHeader_TakesTheApiKeyPath()
     {
-        var created = await _identity.ApiKeys.CreateAsync(Owner, "cli", ["Agents.Use"], null, default);
+        var created = await _identity.ApiKeys.CreateAsync(Owner, "cli", ["read"], null, default);
 
         var outcome = await Authenticate(("api-key", created.Key));
 

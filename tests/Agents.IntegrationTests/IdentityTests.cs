@@ -2,10 +2,9 @@ using System.Diagnostics;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
-using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
+using static Agents.IntegrationTests.Infrastructure.ProviderTokens;
 
 namespace Agents.IntegrationTests;
 
@@ -133,42 +132,6 @@ public sealed class IdentityTests(StrictClockHost fixture) : IClassFixture<Stric
         using var api = new Api(fixture.Host.CreateClient(bearer));
         return await api.GetAsync("/api/v1/me");
     }
-
-    private static Dictionary<string, object> Claims(string? issuer = null, string audience = "api://agents", string scope = "Agents.Access") => new()
-    {
-        ["iss"] = issuer ?? Issuer,
-        ["aud"] = audience,
-        ["sub"] = "bob",
-        ["oid"] = "b0b00000-0000-4000-8000-000000000002",
-        ["tid"] = "7d3c0f4e-0000-4000-8000-00000000a9e1",
-        ["scp"] = scope,
-        ["name"] = "Bob User",
-    };
-
-    private static string Sign(Dictionary<string, object> claims, DateTime? expires = null, DateTime? notBefore = null, string? kid = null, RSA? key = null)
-    {
-        SecurityKey signingKey = key is null ? ProviderKey() : new RsaSecurityKey(key) { KeyId = kid };
-        var now = DateTime.UtcNow;
-        return new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(new SecurityTokenDescriptor
-        {
-            Claims = claims,
-            IssuedAt = notBefore ?? now.AddMinutes(-1),
-            NotBefore = notBefore ?? now.AddMinutes(-1),
-            Expires = expires ?? now.AddMinutes(10),
-            TokenType = "at+jwt",
-            SigningCredentials = new SigningCredentials(signingKey, SecurityAlgorithms.RsaSha256),
-        });
-    }
-
-    /// <summary>The provider's private signing key, from its data folder (the local provider keeps it there).</summary>
-    private static JsonWebKey ProviderKey()
-    {
-        var jwks = JsonDocument.Parse(File.ReadAllText(Path.Combine(OidcDataDir, "oidc", "jwks.json")));
-        return new JsonWebKey(jwks.RootElement.GetProperty("keys")[0].GetRawText());
-    }
-
-    private static string OidcDataDir => Environment.GetEnvironmentVariable("AGENTS_TEST_OIDC_DATA_DIR")
-        ?? throw new InvalidOperationException("AGENTS_TEST_OIDC_DATA_DIR is not set (./dev test sets it).");
 
     private static async Task<T> RetryAsync<T>(Func<Task<T>> action, Func<string> diagnostics)
     {

@@ -28,7 +28,7 @@ public static class IdentityApi
     {
         var request = await RequestJson.ReadAsync<CreateApiKeyRequest>(http.Request, http.RequestAborted);
         var caller = http.Caller();
-        var created = await keys.CreateAsync(caller, request.Name ?? "", request.Scopes ?? caller.Scopes, request.ExpiresAt, http.RequestAborted);
+        var created = await keys.CreateAsync(caller, request.Name ?? "", request.Scopes, request.ExpiresAt, http.RequestAborted);
         return TypedResults.Created($"{http.Request.PathBase}{http.Request.Path.Value?.TrimEnd('/')}/{created.Info.KeyId}", created);
     }
 

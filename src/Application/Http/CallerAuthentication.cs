@@ -1,12 +1,14 @@
 using Agents.Domain.Identity;
 using Agents.Identity;
+using Agents.Identity.ApiKeys;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Agents.Application.Http;
 
 /// <summary>
-/// Authenticates a request once and keeps the <see cref="Caller"/> on the HttpContext. HttpPipelineMiddleware
+/// Authenticates a request once, checks an API key's scope for the route (<see cref="KeyScopes"/>), and keeps the
+/// <see cref="Caller"/> on the HttpContext. HttpPipelineMiddleware
 /// (src/Functions) calls <see cref="AuthenticateAsync"/> before every function under <see cref="ApiPaths.Prefix"/>, and
 /// <see cref="ForbidUnlessAdmin"/> before those under its /admin; <see cref="Gateway.GatewayRoutes.HandleAsync"/> calls
 /// <see cref="AuthenticateAsync"/> for the gateway.
@@ -20,6 +22,13 @@ public static class CallerAuthentication
     {
         var authenticator = context.RequestServices.GetRequiredService<CallerAuthenticator>();
         var outcome = await authenticator.AuthenticateAsync(context.Request, context.RequestAborted).ConfigureAwait(false);
+        if (outcome.Succeeded
+            && outcome.Caller.Kind == CallerKind.ApiKey
+            && KeyScopes.For(context.Request) is { } needed
+            && !ApiKeyScopes.Grants(outcome.Caller.Scopes, needed))
+        {
+            outcome = AuthenticationOutcome.InsufficientScope($"This API key lacks the scope '{needed}', which this route needs.", needed);
+        }
         if (outcome.Succeeded)
         {
             context.Items[ItemKey] = outcome.Caller;

@@ -84,7 +84,7 @@ public sealed class TierResolver(CosmosDatabase cosmos, LimitsOptions options, T
 
     private (string? Name, string Source) CarriedTier(Caller caller) =>
         options.CanonicalName(caller.Tier) is { } claimed ? (claimed, "claim")
-        : caller.IsAdmin && options.CanonicalName(LimitsOptions.Admin) is { } admin ? (admin, "role")
+        : caller.HasAdminRole && options.CanonicalName(LimitsOptions.Admin) is { } admin ? (admin, "role")
         : (null, "default");
 
     private ResolvedTier Default() => new(options.CanonicalName(options.DefaultTier)!, options.Find(options.DefaultTier)!, "default");

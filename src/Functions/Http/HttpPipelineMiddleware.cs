@@ -11,7 +11,7 @@ namespace Agents.Functions.Http;
 /// <summary>
 /// The HTTP pipeline of every HTTP function: <see cref="ProblemMiddleware.HandleAsync"/> (correlation id, body limit,
 /// exceptions as problems) around the steps the function's path needs: under <see cref="ApiPaths.Prefix"/> the caller's
-/// authentication, the rate limit and, under its /admin, the admin role; under the gateway's prefixes
+/// authentication (with an API key's scope, <see cref="KeyScopes"/>), the rate limit and, under its /admin, the admin role; under the gateway's prefixes
 /// <see cref="GatewayRoutes.HandleAsync"/> (the same steps, errors in the surface's format); health and unmatched routes
 /// stay open. The function's <see cref="IResult"/> is executed in here, so that its failures are translated too. Other
 /// triggers pass through.

@@ -1,8 +1,9 @@
 namespace Agents.Identity.ApiKeys;
 
 /// <summary>
-/// A stored API key. Holds the hash of its secret, never the secret, and a snapshot of the owner taken at
-/// creation (tenant, display name, roles, tier) so that the key acts as its owner without a directory look-up.
+/// A stored API key. Holds the hash of its secret, never the secret, and the owner as they were at creation (tenant,
+/// display name, roles, tier): a record, and what the key acts with only if the owner has no <see cref="OwnerProfile"/>
+/// (keys made before profiles existed). Otherwise it acts with the profile, read at every use.
 /// </summary>
 public sealed record ApiKeyRecord(
     string KeyId,

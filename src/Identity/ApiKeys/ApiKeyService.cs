@@ -5,28 +5,30 @@ using Microsoft.Extensions.Logging;
 namespace Agents.Identity.ApiKeys;
 
 /// <summary>
-/// Creates, lists, revokes and validates API keys. A key acts as its owner (the snapshot taken at creation) with
-/// the key's own scopes, which must be a subset of the owner's. Validation reads the store every time: nothing is
-/// cached, so revocation takes effect on the next request.
+/// Creates, lists, revokes and validates API keys. A key acts as its owner, with the roles, tier and name of the owner's
+/// <see cref="OwnerProfile"/> read at every use, and is limited to its own <see cref="ApiKeyScopes"/>; without the
+/// <see cref="ApiKeyScopes.Admin"/> scope it never acts as an admin (<see cref="Caller.IsAdmin"/>). Validation reads the store every time: nothing
+/// is cached, so a revocation or a lost role takes effect on the next request.
 /// </summary>
-public sealed partial class ApiKeyService(IApiKeyStore store, TimeProvider time, ILogger<ApiKeyService> logger)
+public sealed partial class ApiKeyService(IApiKeyStore store, OwnerProfiles owners, TimeProvider time, ILogger<ApiKeyService> logger)
 {
     public const int MaxKeysPerOwner = 50;
     public const int MaxNameLength = 100;
 
     /// <summary>
-    /// Creates a key for <paramref name="owner"/>. Throws <see cref="ApiProblemException"/> (400
-    /// <c>validation_failed</c>, 403 <c>api_key_not_allowed</c>, 409 <c>api_key_limit_reached</c>).
+    /// Creates a key for <paramref name="owner"/> with <paramref name="scopes"/> (<see cref="ApiKeyScopes.Default"/> when
+    /// null). Throws <see cref="ApiProblemException"/> (400 <c>validation_failed</c>, 403 <c>api_key_not_allowed</c>,
+    /// 409 <c>api_key_limit_reached</c>).
     /// </summary>
     public async Task<CreatedApiKey> CreateAsync(
         Caller owner,
         string name,
-        IReadOnlyCollection<string> scopes,
+        IReadOnlyCollection<string>? scopes,
         DateTimeOffset? expiresAt,
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(owner);
-        ArgumentNullException.ThrowIfNull(scopes);
+        scopes ??= [.. ApiKeyScopes.Default];
         if (owner.Kind == CallerKind.ApiKey)
         {
             // Otherwise a leaked key could mint fresh keys that outlive its own revocation.
@@ -45,10 +47,15 @@ public sealed partial class ApiKeyService(IApiKeyStore store, TimeProvider time,
             throw Invalid("scopes", "List at least one scope for the key.");
         }
 
-        var notHeld = scopes.Where(s => !owner.Scopes.Contains(s, StringComparer.Ordinal)).ToArray();
-        if (notHeld.Length > 0)
+        var unknown = scopes.Where(s => !ApiKeyScopes.IsKnown(s)).ToArray();
+        if (unknown.Length > 0)
         {
-            throw Invalid("scopes", $"A key can only carry scopes its owner has; not held: {string.Join(' ', notHeld)}.");
+            throw Invalid("scopes", $"Unknown scope {string.Join(", ", unknown.Select(s => $"'{s}'"))}; a key's scopes are {string.Join(", ", ApiKeyScopes.All)}.");
+        }
+
+        if (scopes.Contains(ApiKeyScopes.Admin, StringComparer.Ordinal) && !owner.HasAdminRole)
+        {
+            throw Invalid("scopes", $"The scope '{ApiKeyScopes.Admin}' needs the {Caller.AdminRole} role, which you do not have.");
         }
 
         var now = time.GetUtcNow();
@@ -64,6 +71,7 @@ public sealed partial class ApiKeyService(IApiKeyStore store, TimeProvider time,
                 $"An owner can have at most {MaxKeysPerOwner} keys; revoke one first."));
         }
 
+        await owners.NoteAsync(owner, cancellationToken).ConfigureAwait(false); // what the key will act with
         var (keyId, secret, key) = ApiKeyFormat.Generate();
         var record = new ApiKeyRecord(
             keyId, owner.UserId, owner.TenantId, owner.DisplayName, [.. owner.Roles], owner.Tier,
@@ -96,8 +104,8 @@ public sealed partial class ApiKeyService(IApiKeyStore store, TimeProvider time,
     }
 
     /// <summary>
-    /// Authenticates a presented key: the owner as <see cref="CallerKind.ApiKey"/> with the key's scopes, or 401
-    /// <c>invalid_token</c> (unknown, wrong secret, revoked or expired).
+    /// Authenticates a presented key: the owner as <see cref="CallerKind.ApiKey"/>, as their profile is now, with the
+    /// key's scopes; or 401 <c>invalid_token</c> (unknown, wrong secret, revoked or expired).
     /// </summary>
     public async Task<AuthenticationOutcome> ValidateAsync(string presentedKey, CancellationToken cancellationToken)
     {
@@ -122,9 +130,12 @@ public sealed partial class ApiKeyService(IApiKeyStore store, TimeProvider time,
             return AuthenticationOutcome.InvalidToken("The API key has expired.");
         }
 
+        // Keys made before profiles existed act with their creation snapshot until the owner's next token.
+        var owner = await store.FindOwnerAsync(record.OwnerUserId, cancellationToken).ConfigureAwait(false)
+            ?? new OwnerProfile(record.OwnerUserId, record.OwnerTenantId, record.OwnerDisplayName, record.OwnerRoles, record.OwnerTier, record.CreatedAt);
         return AuthenticationOutcome.Success(new Caller(
-            record.OwnerUserId, record.OwnerTenantId, record.OwnerDisplayName, CallerKind.ApiKey,
-            record.OwnerRoles, record.Scopes, record.KeyId, record.OwnerTier));
+            owner.UserId, owner.TenantId, owner.DisplayName, CallerKind.ApiKey, owner.Roles, ApiKeyScopes.Effective(record.Scopes),
+            record.KeyId, owner.Tier));
     }
 
     private static ApiProblemException Invalid(string field, string detail) =>

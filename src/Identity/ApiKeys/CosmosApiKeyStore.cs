@@ -13,7 +13,8 @@ namespace Agents.Identity.ApiKeys;
 /// <item>the look-up entry, <c>pk = "apikey:" + keyId</c>, <c>type = "apikeylookup"</c>: authentication is one
 /// point read (1 RU) that needs no owner.</item>
 /// </list>
-/// Both carry the same fields (secret hash and owner snapshot). Nothing is cached.
+/// Both carry the same fields (secret hash and owner snapshot). The owner's <see cref="OwnerProfile"/> is a third kind
+/// of document, <c>id = "owner"</c> in the owner's partition, <c>type = "owner"</c>. Nothing is cached.
 /// </summary>
 public sealed class CosmosApiKeyStore(Container container) : IApiKeyStore
 {
@@ -21,6 +22,8 @@ public sealed class CosmosApiKeyStore(Container container) : IApiKeyStore
     public const string PartitionKeyPath = "/pk";
     private const string OwnerType = "apikey";
     private const string LookupType = "apikeylookup";
+    private const string OwnerProfileId = "owner";
+    private const int MaxProfileAttempts = 5;
 
     public async Task CreateAsync(ApiKeyRecord key, CancellationToken cancellationToken)
     {
@@ -82,7 +85,61 @@ public sealed class CosmosApiKeyStore(Container container) : IApiKeyStore
         return true;
     }
 
+    public async Task<OwnerProfile?> FindOwnerAsync(string userId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(userId);
+        return (await ReadProfileAsync(userId, cancellationToken).ConfigureAwait(false))?.Document.ToProfile();
+    }
+
+    public async Task<OwnerProfile> SaveOwnerAsync(OwnerProfile profile, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        var document = OwnerProfileDocument.From(profile, OwnerProfileId);
+        var partition = new PartitionKey(profile.UserId);
+        for (var attempt = 1; ; attempt++)
+        {
+            var current = await ReadProfileAsync(profile.UserId, cancellationToken).ConfigureAwait(false);
+            if (current is { } stored && stored.Document.IssuedAt > profile.IssuedAt)
+            {
+                return stored.Document.ToProfile(); // a newer token said otherwise
+            }
+
+            try
+            {
+                if (current is { } existing)
+                {
+                    await container.ReplaceItemAsync(document, OwnerProfileId, partition,
+                        new ItemRequestOptions { IfMatchEtag = existing.ETag }, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    await container.CreateItemAsync(document, partition, cancellationToken: cancellationToken).ConfigureAwait(false);
+                }
+
+                return profile;
+            }
+            catch (CosmosException ex) when (ex.StatusCode is HttpStatusCode.PreconditionFailed or HttpStatusCode.Conflict && attempt < MaxProfileAttempts)
+            {
+                // Another instance stored one meanwhile: compare with that one.
+            }
+        }
+    }
+
     private static string LookupPartition(string keyId) => "apikey:" + keyId;
+
+    private async Task<(OwnerProfileDocument Document, string ETag)?> ReadProfileAsync(string userId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var response = await container.ReadItemAsync<OwnerProfileDocument>(OwnerProfileId, new PartitionKey(userId), cancellationToken: cancellationToken)
+                .ConfigureAwait(false);
+            return (response.Resource, response.ETag);
+        }
+        catch (CosmosException ex) when (ex.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
 
     private async Task<ApiKeyDocument?> ReadAsync(string id, string partition, CancellationToken cancellationToken)
     {
@@ -138,4 +195,21 @@ internal sealed record ApiKeyDocument(
     public ApiKeyRecord ToRecord() => new(
         Id, OwnerUserId, OwnerTenantId, OwnerDisplayName, OwnerRoles ?? [], OwnerTier, Name, Scopes ?? [],
         SecretHash, CreatedAt, ExpiresAt);
+}
+
+/// <summary>The stored shape of an <see cref="OwnerProfile"/> (names for both serializers, as above).</summary>
+internal sealed record OwnerProfileDocument(
+    [property: JsonProperty("id"), StjName("id")] string Id,
+    [property: JsonProperty("pk"), StjName("pk")] string Pk,
+    [property: JsonProperty("type"), StjName("type")] string Type,
+    [property: JsonProperty("tenantId"), StjName("tenantId")] string TenantId,
+    [property: JsonProperty("displayName"), StjName("displayName")] string DisplayName,
+    [property: JsonProperty("roles"), StjName("roles")] string[] Roles,
+    [property: JsonProperty("tier"), StjName("tier")] string? Tier,
+    [property: JsonProperty("issuedAt"), StjName("issuedAt")] DateTimeOffset IssuedAt)
+{
+    public static OwnerProfileDocument From(OwnerProfile profile, string id) => new(
+        id, profile.UserId, "owner", profile.TenantId, profile.DisplayName, [.. profile.Roles], profile.Tier, profile.IssuedAt);
+
+    public OwnerProfile ToProfile() => new(Pk, TenantId, DisplayName, Roles ?? [], Tier, IssuedAt);
 }

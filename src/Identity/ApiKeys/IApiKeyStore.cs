@@ -17,4 +17,10 @@ public interface IApiKeyStore
     /// False when the owner has no such key, including when it belongs to someone else.
     /// </summary>
     Task<bool> DeleteAsync(string ownerUserId, string keyId, CancellationToken cancellationToken);
+
+    /// <summary>The user's profile, for their keys to act with; null if none was stored.</summary>
+    Task<OwnerProfile?> FindOwnerAsync(string userId, CancellationToken cancellationToken);
+
+    /// <summary>Stores the user's profile, unless the stored one comes from a newer token; returns the one stored now.</summary>
+    Task<OwnerProfile> SaveOwnerAsync(OwnerProfile profile, CancellationToken cancellationToken);
 }

@@ -208,8 +208,11 @@ public sealed partial class AccessTokenValidator
         }
 
         var displayName = Claim(token, "name") ?? Claim(token, "preferred_username") ?? Claim(token, "sub") ?? userId;
+        // iat is optional in JWTs (RFC 7519 §4.1.6); nbf, then exp, order tokens nearly as well.
+        var issuedAt = token.IssuedAt != DateTime.MinValue ? token.IssuedAt : token.ValidFrom != DateTime.MinValue ? token.ValidFrom : token.ValidTo;
         return AuthenticationOutcome.Success(new Caller(
-            userId, tenantId, displayName, kind, roles, scopes, ApiKeyId: null, Tier: Claim(token, _tierClaim)));
+            userId, tenantId, displayName, kind, roles, scopes, ApiKeyId: null, Tier: Claim(token, _tierClaim),
+            IssuedAt: new DateTimeOffset(DateTime.SpecifyKind(issuedAt, DateTimeKind.Utc))));
     }
 
     private static string? Claim(JsonWebToken token, string type) =>

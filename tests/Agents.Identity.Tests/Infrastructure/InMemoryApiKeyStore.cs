@@ -7,6 +7,7 @@ namespace Agents.Identity.Tests.Infrastructure;
 public sealed class InMemoryApiKeyStore : IApiKeyStore
 {
     private readonly ConcurrentDictionary<string, ApiKeyRecord> _keys = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, OwnerProfile> _owners = new(StringComparer.Ordinal);
 
     public IReadOnlyCollection<ApiKeyRecord> Stored => [.. _keys.Values];
 
@@ -18,6 +19,17 @@ public sealed class InMemoryApiKeyStore : IApiKeyStore
 
     public Task<IReadOnlyList<ApiKeyRecord>> ListAsync(string ownerUserId, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<ApiKeyRecord>>([.. _keys.Values.Where(k => k.OwnerUserId == ownerUserId)]);
+
+    public int OwnerSaves { get; private set; }
+
+    public Task<OwnerProfile?> FindOwnerAsync(string userId, CancellationToken cancellationToken) =>
+        Task.FromResult(_owners.GetValueOrDefault(userId));
+
+    public Task<OwnerProfile> SaveOwnerAsync(OwnerProfile profile, CancellationToken cancellationToken)
+    {
+        OwnerSaves++;
+        return Task.FromResult(_owners.AddOrUpdate(profile.UserId, profile, (_, stored) => stored.IssuedAt > profile.IssuedAt ? stored : profile));
+    }
 
     public Task<bool> DeleteAsync(string ownerUserId, string keyId, CancellationToken cancellationToken) =>
         Task.FromResult(_keys.TryGetValue(keyId, out var key) && key.OwnerUserId == ownerUserId && _keys.TryRemove(keyId, out _));
