@@ -94,16 +94,47 @@ public sealed class ApiKeyServiceTests
     }
 
     [Fact]
-    public async Task TheSameTokenAgain_IsNotStoredAgain_UntilTheRefreshInterval()
+    public async Task ATokenNoNewerThanTheStoredProfile_CostsNoWrite_ANewerOneIsStored()
     {
-        var owner = Owner with { IssuedAt = _clock.GetUtcNow() };
-        await _owners.NoteAsync(owner, default);
-        await _owners.NoteAsync(owner, default);
+        var issued = _clock.GetUtcNow();
+        await _owners.NoteAsync(Owner with { IssuedAt = issued }, default);
+        await _owners.NoteAsync(Owner with { IssuedAt = issued }, default);
+        await _owners.NoteAsync(Owner with { Roles = [], IssuedAt = issued.AddMinutes(-1) }, default);
         _store.OwnerSaves.ShouldBe(1);
 
-        _clock.Advance(OwnerProfiles.Refresh);
-        await _owners.NoteAsync(owner, default);
+        await _owners.NoteAsync(Owner with { IssuedAt = issued.AddHours(1) }, default);
         _store.OwnerSaves.ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task TheStore_KeepsTheNewestTokensProfile_WhicheverInstanceOffersIt()
+    {
+        var issued = _clock.GetUtcNow();
+        var created = await Create(scopes: [ApiKeyScopes.Admin], owner: Owner with { IssuedAt = issued });
+        var otherInstance = new OwnerProfiles(_store, _clock, NullLogger<OwnerProfiles>.Instance);
+
+        await otherInstance.NoteAsync(Owner with { Roles = [], IssuedAt = issued.AddMinutes(2) }, default);
+        await _owners.NoteAsync(Owner with { IssuedAt = issued.AddMinutes(1) }, default); // older than what the other stored
+
+        (await _service.ValidateAsync(created.Key, default)).Caller!.IsAdmin.ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task RevokingAnIdThatIsNoKeyId_RevokesNothing_AndLeavesTheProfile()
+    {
+        await Create();
+
+        (await _service.RevokeAsync(Owner, "owner", default)).ShouldBeFalse();
+        (await _service.RevokeAsync(Owner, "../owner", default)).ShouldBeFalse();
+        (await _store.FindOwnerAsync(Owner.UserId, default)).ShouldNotBeNull();
+    }
+
+    [Fact]
+    public async Task AnApplication_CannotCreateKeys()
+    {
+        var ex = await Should.ThrowAsync<ApiProblemException>(() => Create(owner: Owner with { Kind = CallerKind.Application }));
+
+        ex.Problem.Status.ShouldBe(403);
     }
 
     [Fact]
@@ -117,6 +148,18 @@ public sealed class ApiKeyServiceTests
         var caller = (await _service.ValidateAsync(created.Key, default)).Caller!;
 
         caller.Scopes.ShouldBe(ApiKeyScopes.Default);
+        caller.IsAdmin.ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task AKeyWhoseOwnerHasNoProfile_HasNoRoles()
+    {
+        var created = await Create(scopes: [ApiKeyScopes.Admin]);
+        _store.ForgetOwners();
+
+        var caller = (await _service.ValidateAsync(created.Key, default)).Caller!;
+
+        caller.Roles.ShouldBeEmpty();
         caller.IsAdmin.ShouldBeFalse();
     }
 

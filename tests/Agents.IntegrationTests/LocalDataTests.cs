@@ -38,7 +38,8 @@ public sealed class LocalDataTests
             (await SnapshotAsync(api, thread, agentId)).ShouldBe(before);
             await RunAgainAsync(api, thread, agentId, "after the emulator crash");
 
-            // Everything: the stack and the host die together, and start again on the same ports with the same data.
+            // Everything: the host is killed, then the stack (Azurite flushed first), and both start again on the same
+            // ports with the same data.
             var afterCrash = await SnapshotAsync(api, thread, agentId);
             host.Kill();
             await host.DisposeAsync();

@@ -76,7 +76,7 @@ public static class AgentsApi
         var stored = await Require(agents, http, agentId);
         if (stored.Value.IsShared && !http.Caller().IsAdmin)
         {
-            throw new ApiProblemException(Problems.Forbidden($"Only a user with the {Caller.AdminRole} role may change shared agents."));
+            throw new ApiProblemException(Problems.AdminOnly("change shared agents"));
         }
         return stored;
     }
@@ -84,7 +84,7 @@ public static class AgentsApi
     private static string OwnerFor(Caller caller, bool shared) => !shared
         ? caller.UserId
         : caller.IsAdmin ? AgentDefinition.SharedOwner
-        : throw new ApiProblemException(Problems.Forbidden($"Only a user with the {Caller.AdminRole} role may create shared agents."));
+        : throw new ApiProblemException(Problems.AdminOnly("create shared agents"));
 
     private static AgentDefinition Build(AgentRequest r, string id, string owner, DateTimeOffset created, DateTimeOffset now, ToolCatalog tools, AgentDefaults defaults)
     {

@@ -34,6 +34,10 @@ public static class Problems
     public static ApiProblem Forbidden(string detail) =>
         new(403, "forbidden", "You may not do this", detail);
 
+    /// <summary>What only an admin may do (<see cref="Domain.Identity.Caller.IsAdmin"/>): <paramref name="what"/> says what.</summary>
+    public static ApiProblem AdminOnly(string what) =>
+        Forbidden($"Only an admin may {what}: it needs the {Domain.Identity.Caller.AdminRole} role, and with an API key its '{Domain.Identity.Caller.AdminKeyScope}' scope.");
+
     public static ApiProblem Conflict(string code, string title, string detail) => new(409, code, title, detail);
 
     public static ApiProblem Unexpected() =>

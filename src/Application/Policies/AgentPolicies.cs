@@ -21,7 +21,7 @@ public static class AgentPolicies
         }
         if (!http.Caller().IsAdmin)
         {
-            throw new ApiProblemException(Problems.Forbidden($"Only a user with the {Domain.Identity.Caller.AdminRole} role may set an agent's policies."));
+            throw new ApiProblemException(Problems.AdminOnly("set an agent's policies"));
         }
         var configuration = http.RequestServices.GetRequiredService<PolicyConfiguration>();
         var errors = await configuration.ValidateAgentOverrideAsync(requested, "policies", http.RequestAborted).ConfigureAwait(false);

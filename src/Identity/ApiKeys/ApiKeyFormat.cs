@@ -33,6 +33,9 @@ public static class ApiKeyFormat
         return (keyId, secret, $"{Prefix}{keyId}_{secret}");
     }
 
+    /// <summary>Whether <paramref name="keyId"/> has the form of a key id (12 characters of the base32 alphabet).</summary>
+    public static bool IsKeyId(string keyId) => keyId.Length == KeyIdLength && !keyId.AsSpan().ContainsAnyExcept(KeyIdAlphabet);
+
     /// <summary>Splits a presented key; false for anything not exactly of our format (no store look-up is made then).</summary>
     internal static bool TryParse(string key, [NotNullWhen(true)] out string? keyId, [NotNullWhen(true)] out string? secret)
     {

@@ -29,9 +29,10 @@ public sealed partial class ApiKeyService(IApiKeyStore store, OwnerProfiles owne
     {
         ArgumentNullException.ThrowIfNull(owner);
         scopes ??= [.. ApiKeyScopes.Default];
-        if (owner.Kind == CallerKind.ApiKey)
+        if (owner.Kind != CallerKind.User)
         {
-            // Otherwise a leaked key could mint fresh keys that outlive its own revocation.
+            // A key could otherwise mint fresh keys that outlive its own revocation; an application's roles reach no
+            // profile (only users' tokens update theirs), so its keys would keep them for ever.
             throw new ApiProblemException(new ApiProblem(403, "api_key_not_allowed", "Not allowed with an API key",
                 "API keys can only be created by a signed-in user."));
         }
@@ -94,6 +95,10 @@ public sealed partial class ApiKeyService(IApiKeyStore store, OwnerProfiles owne
     {
         ArgumentNullException.ThrowIfNull(owner);
         ArgumentNullException.ThrowIfNull(keyId);
+        if (!ApiKeyFormat.IsKeyId(keyId))
+        {
+            return false; // not a key id (the owner's other documents share the partition): nothing to revoke
+        }
         var revoked = await store.DeleteAsync(owner.UserId, keyId, cancellationToken).ConfigureAwait(false);
         if (revoked)
         {
@@ -130,9 +135,10 @@ public sealed partial class ApiKeyService(IApiKeyStore store, OwnerProfiles owne
             return AuthenticationOutcome.InvalidToken("The API key has expired.");
         }
 
-        // Keys made before profiles existed act with their creation snapshot until the owner's next token.
+        // Without a profile (a key made before profiles existed, until its owner's next token) a key has no roles:
+        // what the owner had at creation may no longer be true.
         var owner = await store.FindOwnerAsync(record.OwnerUserId, cancellationToken).ConfigureAwait(false)
-            ?? new OwnerProfile(record.OwnerUserId, record.OwnerTenantId, record.OwnerDisplayName, record.OwnerRoles, record.OwnerTier, record.CreatedAt);
+            ?? new OwnerProfile(record.OwnerUserId, record.OwnerTenantId, record.OwnerDisplayName, [], record.OwnerTier, record.CreatedAt);
         return AuthenticationOutcome.Success(new Caller(
             owner.UserId, owner.TenantId, owner.DisplayName, CallerKind.ApiKey, owner.Roles, ApiKeyScopes.Effective(record.Scopes),
             record.KeyId, owner.Tier));

@@ -75,7 +75,8 @@ public sealed class CosmosApiKeyStore(Container container) : IApiKeyStore
         ArgumentNullException.ThrowIfNull(ownerUserId);
         ArgumentNullException.ThrowIfNull(keyId);
         // Reading from the caller's own partition is the ownership check: another user's key id is simply absent.
-        if (await ReadAsync(keyId, ownerUserId, cancellationToken).ConfigureAwait(false) is null)
+        // Only a key's entry counts: the owner's profile lives in the same partition.
+        if (await ReadAsync(keyId, ownerUserId, cancellationToken).ConfigureAwait(false) is not { Type: OwnerType })
         {
             return false;
         }

@@ -22,9 +22,4 @@ public sealed record OwnerProfile(
         return new(caller.UserId, caller.TenantId, caller.DisplayName, [.. caller.Roles.Order(StringComparer.Ordinal)], caller.Tier,
             caller.IssuedAt ?? now);
     }
-
-    /// <summary>Whether the two say the same about the owner (whatever their tokens' ages).</summary>
-    public bool SameAs(OwnerProfile other) =>
-        other is not null && UserId == other.UserId && TenantId == other.TenantId && DisplayName == other.DisplayName
-        && Tier == other.Tier && Roles.SequenceEqual(other.Roles, StringComparer.Ordinal);
 }

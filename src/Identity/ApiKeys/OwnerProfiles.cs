@@ -6,20 +6,16 @@ namespace Agents.Identity.ApiKeys;
 
 /// <summary>
 /// Keeps each user's <see cref="OwnerProfile"/> as their access tokens describe them, for their API keys to act with.
-/// A token that says what this instance last saw stored for the user, or that is older than what it saw stored, costs
-/// nothing for <see cref="Refresh"/>; any other is stored (the store keeps the profile of the newest token). So a
-/// user's first request on an instance, a change of roles, tier or name, and every few minutes of activity each cost
-/// a read and at most one write.
+/// A token issued no later than the profile this instance last saw stored for the user costs nothing (it cannot
+/// replace it); a newer one is offered to the store, which keeps the profile of the newest token and answers with it.
+/// So each new token of a user costs a read and at most one write per instance: about one an hour per active user.
 /// </summary>
 public sealed partial class OwnerProfiles(IApiKeyStore store, TimeProvider time, ILogger<OwnerProfiles> logger)
 {
-    /// <summary>How long a stored profile is trusted here: another instance may have stored a newer one meanwhile.</summary>
-    public static readonly TimeSpan Refresh = TimeSpan.FromMinutes(5);
-
     private const int MaxRemembered = 100_000;
 
-    /// <summary>What this instance last saw stored for each user, and when.</summary>
-    private readonly ConcurrentDictionary<string, (OwnerProfile Profile, DateTimeOffset SeenAt)> stored = new(StringComparer.Ordinal);
+    /// <summary>What this instance last saw stored for each user.</summary>
+    private readonly ConcurrentDictionary<string, OwnerProfile> stored = new(StringComparer.Ordinal);
 
     /// <summary>
     /// Records what a user's access token says. A failure to store it is logged and not thrown: the request goes on,
@@ -33,10 +29,8 @@ public sealed partial class OwnerProfiles(IApiKeyStore store, TimeProvider time,
             return;
         }
 
-        var now = time.GetUtcNow();
-        var profile = OwnerProfile.Of(caller, now);
-        if (stored.TryGetValue(caller.UserId, out var last) && now - last.SeenAt < Refresh
-            && (last.Profile.SameAs(profile) || last.Profile.IssuedAt > profile.IssuedAt))
+        var profile = OwnerProfile.Of(caller, time.GetUtcNow());
+        if (stored.TryGetValue(caller.UserId, out var last) && profile.IssuedAt <= last.IssuedAt)
         {
             return;
         }
@@ -56,7 +50,7 @@ public sealed partial class OwnerProfiles(IApiKeyStore store, TimeProvider time,
         {
             stored.Clear(); // a bound, not an eviction policy: each user costs one more write after it
         }
-        stored[caller.UserId] = (current, now);
+        stored[caller.UserId] = current;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The profile of {UserId} was not stored; their API keys act with the previous one: {Reason}")]

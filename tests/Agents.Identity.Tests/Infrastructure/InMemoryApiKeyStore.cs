@@ -22,6 +22,9 @@ public sealed class InMemoryApiKeyStore : IApiKeyStore
 
     public int OwnerSaves { get; private set; }
 
+    /// <summary>Drops every owner profile, as for keys made before profiles existed.</summary>
+    public void ForgetOwners() => _owners.Clear();
+
     public Task<OwnerProfile?> FindOwnerAsync(string userId, CancellationToken cancellationToken) =>
         Task.FromResult(_owners.GetValueOrDefault(userId));
 

@@ -37,10 +37,20 @@ public sealed partial class RunPersistence(
         }
         catch (Exception e) when (!ct.IsCancellationRequested)
         {
-            LogQueued(logger, e, message.Run?.RunId ?? message.Usage?.Id ?? "", e.Message);
+            LogQueued(logger, e, Describe(message), e.Message);
             await sender.SendAsync(message, ct).ConfigureAwait(false);
         }
     }
+
+    /// <summary>What a write is about, for the logs.</summary>
+    private static string Describe(PersistenceMessage message) => message switch
+    {
+        { Run: { } run, Update: { } update } => $"run {run.RunId} update {update.Version}",
+        { Run: { } run, UpdateRef: { } version } => $"run {run.RunId} update {version}",
+        { Usage: { } usage } => $"usage record {usage.Id}",
+        { ThreadDeleted: { } deleted } => $"the deletion of thread {deleted.ThreadId}",
+        _ => "an empty write",
+    };
 
     /// <summary>
     /// What the queue trigger calls: applies the write, or puts it back when
