@@ -43,7 +43,7 @@ public sealed class GatewayRequestLimitsTests(HostFixture fixture) : IClassFixtu
         {
             ["model"] = "sim-small",
             ["max_tokens"] = 10,
-            ["messages"] = new JsonArray(new JsonObject { ["role"] = "user", ["content"] = new string('x', 1_200_000) }),
+            ["messages"] = new JsonArray(new JsonObject { ["role"] = "user", ["content"] = new string('x', 3_000_000) }),
         };
         using var content = JsonContent.Create(body);
         content.Headers.ContentLength.ShouldBeNull(); // sent chunked, as HTTP/2 clients send every body
@@ -62,6 +62,24 @@ public sealed class GatewayRequestLimitsTests(HostFixture fixture) : IClassFixtu
             error["error"]!["type"]!.GetValue<string>().ShouldBe("request_too_large");
             error["error"]!["problem_code"]!.GetValue<string>().ShouldBe("body_too_large");
         }
+    }
+
+    [Theory]
+    [InlineData("/api/openai/v1/chat/completions")]
+    [InlineData("/api/anthropic/v1/messages")]
+    public async Task DeclaredLength_OverTheLimit_Answers413_InTheSurfacesFormat(string path)
+    {
+        // Refused before the body is read; with Expect: 100-continue the client never sends it.
+        using var content = new ByteArrayContent(new byte[(1024 * 1024) + 1]);
+        content.Headers.ContentType = new("application/json");
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = content };
+        request.Headers.ExpectContinue = true;
+        using var response = await fixture.Alice.Http.SendAsync(request);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.RequestEntityTooLarge);
+        var error = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        (path.Contains("openai", StringComparison.Ordinal) ? error["error"]!["code"] : error["error"]!["problem_code"])!
+            .GetValue<string>().ShouldBe("body_too_large");
     }
 
     [Theory]

@@ -198,9 +198,10 @@ public sealed class AdminAndRequestLimitsTests(HostFixture host) : IClassFixture
     [Fact]
     public async Task RequestLimits_AreRefused_WithAProblemNamingTheFieldAndTheLimit()
     {
-        // A chunked body (no Content-Length) over the limit: Kestrel stops reading at the limit, and the answer is a 413 problem.
-        // Only just over, so the client has written (nearly) all of it when the server answers and closes.
-        using var chunked = System.Net.Http.Json.JsonContent.Create(new { title = new string('x', 1_050_000) });
+        // A chunked body (no Content-Length) three times over the limit: the app stops parsing at the limit and reads
+        // the rest away (LimitedRequestBody), so its 413 problem reaches the client (a body left half-sent made the
+        // Functions host answer an empty 500 instead).
+        using var chunked = System.Net.Http.Json.JsonContent.Create(new { title = new string('x', 3_000_000) });
         chunked.Headers.ContentLength.ShouldBeNull();
         var tooLarge = await host.Bob.PostAsync("/api/v1/threads", chunked);
         tooLarge.Status.ShouldBe(HttpStatusCode.RequestEntityTooLarge);

@@ -2,6 +2,7 @@ using Agents.Application.Http;
 using Agents.Application.Limits;
 using Agents.Domain.Errors;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Agents.Application.Gateway;
 
@@ -22,14 +23,15 @@ public static class GatewayRoutes
 
     /// <summary>
     /// What every gateway request goes through, outermost first: errors in the surface's format (so what the inner
-    /// steps answer is converted too), authentication, the rate limiter under <paramref name="policy"/> (chat calls
+    /// steps answer is converted too), a declared body length over the limit refused, authentication, the rate limiter under <paramref name="policy"/> (chat calls
     /// count as costly; their 429 comes out in the surface's format too), then <paramref name="endpoint"/>.
     /// HttpPipelineMiddleware (src/Functions) runs it around every function under the gateway's prefixes. Token
     /// budgets are reserved by <see cref="ChatGateway"/>.
     /// </summary>
     public static ValueTask<object?> HandleAsync(HttpContext http, GatewaySurface surface, RateLimitPolicy policy, Func<ValueTask<object?>> endpoint) =>
         GatewayErrors.HandleAsync(http, surface, async () =>
-            await CallerAuthentication.AuthenticateAsync(http).ConfigureAwait(false)
+            await ProblemMiddleware.RefuseOversizeBodyAsync(http, http.RequestServices.GetRequiredService<RequestLimits>()).ConfigureAwait(false)
+            ?? await CallerAuthentication.AuthenticateAsync(http).ConfigureAwait(false)
             ?? await RateLimiting.ApplyAsync(http, policy).ConfigureAwait(false)
             ?? await endpoint().ConfigureAwait(false));
 }

@@ -12,9 +12,9 @@ namespace Agents.Application.Http;
 /// <summary>
 /// The one place exceptions become responses: an <see cref="ApiProblemException"/> its problem, bad requests a 400 or
 /// 413, an unreachable dependency a 503, anything else a 500 without details (logged with the trace id). Also
-/// holds every body to the limit (a declared length is refused before the body is read; a chunked body stops being
-/// read at the limit) and tags every request with a correlation id.
-/// HttpPipelineMiddleware (src/Functions) runs <see cref="HandleAsync"/> around every HTTP function.
+/// holds every body to the limit (a declared length is refused before the body is parsed, <see cref="RefuseOversizeBodyAsync"/>;
+/// a chunked body is refused when reading passes the limit, <see cref="LimitedRequestBody"/>) and tags every request
+/// with a correlation id. HttpPipelineMiddleware (src/Functions) runs <see cref="HandleAsync"/> around every HTTP function.
 /// </summary>
 public static partial class ProblemMiddleware
 {
@@ -26,15 +26,15 @@ public static partial class ProblemMiddleware
         var correlationId = CorrelationId(context);
         context.Response.Headers[CorrelationHeader] = correlationId;
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["CorrelationId"] = correlationId, ["Path"] = context.Request.Path.Value ?? "" });
-        if (context.Request.ContentLength > limits.MaxBodyBytes)
+        if (context.Request.ContentLength is null)
         {
-            await ProblemWriter.WriteAsync(context, Problems.BodyTooLarge(limits.MaxBodyBytes)).ConfigureAwait(false);
-            return;
+            context.Request.Body = new LimitedRequestBody(context.Request.Body, limits.MaxBodyBytes);
         }
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
         {
-            // The worker's Kestrel otherwise allows 30 MB; reading past the limit then throws a 413 BadHttpRequestException.
-            size.MaxRequestBodySize = limits.MaxBodyBytes;
+            // The worker's Kestrel otherwise allows 30 MB. Up to the drain limit it also reads away a body that nothing
+            // read (a route that needs none), so that its answer reaches the client (see LimitedRequestBody).
+            size.MaxRequestBodySize = LimitedRequestBody.DrainLimit(limits.MaxBodyBytes);
         }
         try
         {
@@ -55,6 +55,27 @@ public static partial class ProblemMiddleware
             context.Response.Headers[CorrelationHeader] = correlationId;
             await ProblemWriter.WriteAsync(context, problem).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// The 413 for a body whose declared length is over the limit, before anything parses it; null otherwise. A client
+    /// that waits for <c>100 Continue</c> never sends the body; one that sends it anyway has it read away first (up to
+    /// the drain limit), so that the answer reaches it. A step of the pipeline (HttpPipelineMiddleware,
+    /// <see cref="Gateway.GatewayRoutes.HandleAsync"/>), so that the gateway answers in its surfaces' formats.
+    /// </summary>
+    public static async ValueTask<IResult?> RefuseOversizeBodyAsync(HttpContext context, RequestLimits limits)
+    {
+        var declared = context.Request.ContentLength;
+        if (declared is null || declared <= limits.MaxBodyBytes)
+        {
+            return null;
+        }
+        var waiting = context.Request.Headers.Expect.Any(e => string.Equals(e, "100-continue", StringComparison.OrdinalIgnoreCase));
+        if (!waiting && declared <= LimitedRequestBody.DrainLimit(limits.MaxBodyBytes))
+        {
+            await LimitedRequestBody.DrainAsync(context.Request.Body, declared.Value, context.RequestAborted).ConfigureAwait(false);
+        }
+        return ProblemWriter.Result(Problems.BodyTooLarge(limits.MaxBodyBytes), context);
     }
 
     /// <summary>The problem an exception stands for (the gateway answers it in its surfaces' formats).</summary>

@@ -10,7 +10,8 @@ namespace Agents.Functions.Http;
 
 /// <summary>
 /// The HTTP pipeline of every HTTP function: <see cref="ProblemMiddleware.HandleAsync"/> (correlation id, body limit,
-/// exceptions as problems) around the steps the function's path needs: under <see cref="ApiPaths.Prefix"/> the caller's
+/// exceptions as problems) around the steps the function's path needs: under <see cref="ApiPaths.Prefix"/> a declared
+/// body length over the limit refused, the caller's
 /// authentication (with an API key's scope, <see cref="KeyScopes"/>), the rate limit and, under its /admin, the admin role; under the gateway's prefixes
 /// <see cref="GatewayRoutes.HandleAsync"/> (the same steps, errors in the surface's format); health and unmatched routes
 /// stay open. The function's <see cref="IResult"/> is executed in here, so that its failures are translated too. Other
@@ -33,7 +34,7 @@ internal sealed class HttpPipelineMiddleware(RequestLimits limits, ILoggerFactor
 
         await ProblemMiddleware.HandleAsync(http, limits, logger, async () =>
         {
-            var result = await RunAsync(http, context.FunctionDefinition.Name, async () =>
+            var result = await RunAsync(http, limits, context.FunctionDefinition.Name, async () =>
             {
                 await next(context);
                 return context.GetInvocationResult().Value;
@@ -49,7 +50,7 @@ internal sealed class HttpPipelineMiddleware(RequestLimits limits, ILoggerFactor
     }
 
     /// <summary>The function inside the steps its path needs, in their order; the result to execute.</summary>
-    private static async ValueTask<object?> RunAsync(HttpContext http, string function, Func<ValueTask<object?>> invoke)
+    private static async ValueTask<object?> RunAsync(HttpContext http, RequestLimits limits, string function, Func<ValueTask<object?>> invoke)
     {
         var path = http.Request.Path;
         if (function == RouteNotFoundFunction.Name)
@@ -68,7 +69,8 @@ internal sealed class HttpPipelineMiddleware(RequestLimits limits, ILoggerFactor
         {
             return await invoke();
         }
-        return await CallerAuthentication.AuthenticateAsync(http)
+        return await ProblemMiddleware.RefuseOversizeBodyAsync(http, limits)
+            ?? await CallerAuthentication.AuthenticateAsync(http)
             ?? await RateLimiting.ApplyAsync(http, RateLimitPolicyOf(function))
             ?? (path.StartsWithSegments(AdminPrefix) ? CallerAuthentication.ForbidUnlessAdmin(http) : null)
             ?? await invoke();
