@@ -91,6 +91,17 @@ public sealed class ChildProcess : IAsyncDisposable
         return string.Join('\n', text.ReadToEnd().Split('\n').TakeLast(lines));
     }
 
+    /// <summary>SIGKILL to it and its descendants, as in a crash; returns when it is gone.</summary>
+    public async Task KillAsync()
+    {
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync(CancellationToken.None);
+        }
+        await DisposeAsync();
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (!process.HasExited)

@@ -47,7 +47,10 @@ public sealed class FunctionsHost : IAsyncDisposable
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(180);
 
     private readonly List<ChildProcess> processes = [];
+    private readonly List<string> logPaths = [];
     private ChildProcess host = null!;
+    private Dictionary<string, string?> environment = [];
+    private string[] arguments = [];
 
     private FunctionsHost(FunctionsHostOptions options, string directory)
     {
@@ -158,34 +161,67 @@ public sealed class FunctionsHost : IAsyncDisposable
                 settings[key] = value;
             }
             result.AppSettings = settings;
-            var env = settings.ToDictionary(p => p.Key, p => (string?)p.Value, StringComparer.Ordinal);
-            env["CONTAINER_NAME"] = null; // func-host removes it too: the host must not believe it runs in a Consumption container
-            env["WEBSITE_HOSTNAME"] = null; // func-host sets it to the host's address
-            env["WEBSITE_INSTANCE_ID"] = null;
-
-            var port = Local.FreePort();
-            result.BaseAddress = new Uri($"http://127.0.0.1:{port}/");
-            var clock = Stopwatch.StartNew();
-            result.host = ChildProcess.Start($"{options.Name}-functions-host", launcher,
-                [
-                    "--app", app,
-                    "--port", port.ToString(CultureInfo.InvariantCulture),
-                    "--storage", storage,
-                    "--secrets", Path.Combine(directory, "secrets"),
-                    "--logs", Path.Combine(directory, "logs"),
-                ],
-                app, directory, env, grace: TimeSpan.FromSeconds(1));
-            result.processes.Add(result.host);
-            await Local.WaitReadyAsync(result.host, new Uri(result.BaseAddress, "admin/host/ping"), ReadyTimeout, ct);
-            await Local.WaitReadyAsync(result.host, new Uri(result.BaseAddress, "api/health/ready"), ReadyTimeout - clock.Elapsed, ct);
-            result.StartupTime = clock.Elapsed;
-            return result;
+            result.environment = settings.ToDictionary(p => p.Key, p => (string?)p.Value, StringComparer.Ordinal);
+            result.environment["CONTAINER_NAME"] = null; // func-host removes it too: the host must not believe it runs in a Consumption container
+            result.environment["WEBSITE_HOSTNAME"] = null; // func-host sets it to the host's address
+            result.environment["WEBSITE_INSTANCE_ID"] = null;
+            result.arguments =
+            [
+                "--app", app,
+                "--port", Local.FreePort().ToString(CultureInfo.InvariantCulture),
+                "--storage", storage,
+                "--secrets", Path.Combine(directory, "secrets"),
+                "--logs", Path.Combine(directory, "logs"),
+            ];
+            for (var attempt = 1; ; attempt++)
+            {
+                result.BaseAddress = new Uri($"http://127.0.0.1:{result.arguments[3]}/");
+                try
+                {
+                    await result.LaunchAsync(launcher, ct);
+                    return result;
+                }
+                catch (InvalidOperationException) when (attempt < 3 && result.host.Tail(200).Contains("address already in use", StringComparison.Ordinal))
+                {
+                    // The free port was taken before the host bound it (an outgoing connection may take one): another.
+                    await result.host.DisposeAsync();
+                    result.processes.Remove(result.host);
+                    result.arguments[3] = Local.FreePort().ToString(CultureInfo.InvariantCulture);
+                }
+            }
         }
         catch
         {
             await result.DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>
+    /// A crash and a restart: SIGKILL to the host and its worker (no shutdown, nothing flushed), then the host started
+    /// again on the same port, storage, task hub and database, with the same Durable worker identity, as an instance
+    /// that restarts after a crash comes back. Returns when the new host is ready.
+    /// </summary>
+    public async Task CrashAndRestartAsync(CancellationToken ct)
+    {
+        await host.KillAsync();
+        processes.Remove(host);
+        await LaunchAsync(Path.Combine(LauncherDirectory(Options.Repo), "func-host"), ct);
+    }
+
+    /// <summary>The console logs of every host process started so far (one per start), oldest first.</summary>
+    public IReadOnlyList<string> LogPaths => logPaths;
+
+    private async Task LaunchAsync(string launcher, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        var name = logPaths.Count == 0 ? $"{Options.Name}-functions-host" : $"{Options.Name}-functions-host-{logPaths.Count}";
+        host = ChildProcess.Start(name, launcher, arguments, arguments[1], Directory, environment, grace: TimeSpan.FromSeconds(1));
+        processes.Add(host);
+        logPaths.Add(host.LogPath);
+        await Local.WaitReadyAsync(host, new Uri(BaseAddress, "admin/host/ping"), ReadyTimeout, ct);
+        await Local.WaitReadyAsync(host, new Uri(BaseAddress, "api/health/ready"), ReadyTimeout - clock.Elapsed, ct);
+        StartupTime = clock.Elapsed;
     }
 
     /// <summary>The app's worker process (dotnet Agents.Functions.dll, a child of the host), or null if it is not running.</summary>

@@ -7,20 +7,6 @@ if [ "${1:-}" = "--" ]; then shift; fi
 DIR="$(mktemp -d "${TMPDIR:-/tmp}/agents-bench.XXXXXX")"
 trap 'rm -rf "$DIR"' EXIT
 
-# write_section FILE NAME CONTENT: replaces what is between <!-- NAME:begin ... --> and <!-- NAME:end --> in FILE.
-write_section() {
-  node -e '
-    const fs = require("fs");
-    const [file, name, from] = process.argv.slice(1);
-    const text = fs.readFileSync(file, "utf8");
-    const open = text.match(new RegExp(`<!-- ${name}:begin[^>]*-->`));
-    const end = text.indexOf(`<!-- ${name}:end -->`);
-    if (!open || end < open.index) { console.error(`no ${name} markers in ${file}`); process.exit(1); }
-    const body = fs.readFileSync(from, "utf8").trim();
-    fs.writeFileSync(file, text.slice(0, open.index) + open[0] + "\n" + body + "\n" + text.slice(end));
-  ' "$1" "$2" "$3"
-}
-
 install_node_packages "$ROOT/local"
 build_dotnet Release
 # 1,000 subscribers hold ~1,000 sockets on each side; the .NET runtime raises its soft limit to the hard one, node does not.

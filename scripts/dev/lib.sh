@@ -163,3 +163,17 @@ start_stack() {
     case "$line" in *=*) export "$line" ;; esac
   done <"$dir/stack.env"
 }
+
+# write_section FILE NAME CONTENT: replaces what is between <!-- NAME:begin ... --> and <!-- NAME:end --> in FILE.
+write_section() {
+  node -e '
+    const fs = require("fs");
+    const [file, name, from] = process.argv.slice(1);
+    const text = fs.readFileSync(file, "utf8");
+    const open = text.match(new RegExp(`<!-- ${name}:begin[^>]*-->`));
+    const end = text.indexOf(`<!-- ${name}:end -->`);
+    if (!open || end < open.index) { console.error(`no ${name} markers in ${file}`); process.exit(1); }
+    const body = fs.readFileSync(from, "utf8").trim();
+    fs.writeFileSync(file, text.slice(0, open.index) + open[0] + "\n" + body + "\n" + text.slice(end));
+  ' "$1" "$2" "$3"
+}

@@ -13,5 +13,6 @@ case "$cmd" in
   test) source "$ROOT/scripts/dev/test.sh" ;;
   token) node "$ROOT/local/dev-token.mjs" "${1:?usage: ./dev token alice|bob}" --issuer "${AGENTS_OIDC_ISSUER:-http://127.0.0.1:8090}" "${@:2}" ;;
   bench) source "$ROOT/scripts/dev/bench.sh" ;;
-  *) sed -n '2,9p' "$ROOT/dev"; [ "$cmd" = help ] ;;
+  faults) source "$ROOT/scripts/dev/faults.sh" ;;
+  *) sed -n '2,10p' "$ROOT/dev"; [ "$cmd" = help ] ;;
 esac

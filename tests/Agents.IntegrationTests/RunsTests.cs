@@ -1,4 +1,6 @@
 using System.Net;
+using Agents.Application.Runs;
+using Agents.Application.Storage.Cosmos;
 
 namespace Agents.IntegrationTests;
 
@@ -71,6 +73,30 @@ public sealed class RunsTests(HostFixture fixture) : IClassFixture<HostFixture>
         var step = done["steps"]!.AsArray().Single(s => s!["toolName"]?.GetValue<string>() == "send_email")!;
         step["status"]!.GetValue<string>().ShouldBe("completed");
         step["resultSummary"]!.GetValue<string>().ShouldContain("queued in the outbox");
+    }
+
+    [Fact]
+    public async Task Approval_RecordedByAProcessThatDiedBeforeRaisingIt_IsDeliveredWhenTheClientSendsItAgain()
+    {
+        var (thread, run, pending) = await StartParkedRunAsync("lost approval");
+        // What a host killed between storing the decision and raising its event leaves: the record, and no event.
+        var userId = (await Alice.GetAsync("/api/v1/me")).Text("userId");
+        var stack = StackEnvironment.Current;
+        using (var cosmos = new CosmosDatabase(new CosmosOptions { Endpoint = stack.CosmosEndpoint, Key = stack.CosmosKey, Emulator = true, Database = fixture.HostSettings.Database }, null))
+        {
+            (await new RunStore(cosmos).TryRecordApprovalAsync(userId, thread, new ApprovalRecord(
+                ApprovalRecord.IdFor(run, pending), run, pending, Approved: true, null, userId, DateTimeOffset.UtcNow), CancellationToken.None)).ShouldBeTrue();
+        }
+
+        var other = await Alice.PostAsync($"/api/v1/threads/{thread}/runs/{run}/approvals", new { toolCallId = pending, approve = false });
+        other.Status.ShouldBe(HttpStatusCode.Conflict);
+        other.Code.ShouldBe("approval_already_decided");
+        var resent = await Alice.PostAsync($"/api/v1/threads/{thread}/runs/{run}/approvals", new { toolCallId = pending, approve = true });
+        resent.Status.ShouldBe(HttpStatusCode.Accepted, resent.Body?.ToJsonString());
+
+        var done = await Alice.WaitRunAsync(thread, run);
+        done["status"]!.GetValue<string>().ShouldBe("completed");
+        done["steps"]!.AsArray().Single(s => s!["toolName"]?.GetValue<string>() == "send_email")!["status"]!.GetValue<string>().ShouldBe("completed");
     }
 
     [Fact]

@@ -157,14 +157,20 @@ public sealed class RunService(
             throw new ApiProblemException(Problems.Conflict("approval_not_pending", "No such tool call is waiting for approval",
                 $"Tool call '{request.ToolCallId}' of run '{runId}' is not waiting for a decision (the run is {LoopStateNames.Of(run.Status)})."));
         }
-        // The record makes the decision once: a second decision (or a repeat) is refused, so the event is raised once.
-        var recorded = await runs.TryRecordApprovalAsync(caller.UserId, threadId, new ApprovalRecord(
-            ApprovalRecord.IdFor(runId, request.ToolCallId!), runId, request.ToolCallId!, request.Approve!.Value, request.Reason, caller.UserId, clock.GetUtcNow()), ct).ConfigureAwait(false);
-        if (!recorded)
+        // The record makes the decision once: another decision is refused. The same decision again (a client resending
+        // a request whose answer it did not get) raises the event again: the first raise may have been lost with the
+        // process that recorded it, and the run would wait for it until the approval timed out. The orchestration
+        // takes the first event of that name and ignores the others.
+        var record = new ApprovalRecord(
+            ApprovalRecord.IdFor(runId, request.ToolCallId!), runId, request.ToolCallId!, request.Approve!.Value, request.Reason, caller.UserId, clock.GetUtcNow());
+        if (!await runs.TryRecordApprovalAsync(caller.UserId, threadId, record, ct).ConfigureAwait(false))
         {
-            throw new ApiProblemException(Problems.Conflict("approval_already_decided", "The tool call was already decided", $"Tool call '{request.ToolCallId}' has a decision."));
+            var first = await runs.GetApprovalAsync(caller.UserId, threadId, runId, request.ToolCallId!, ct).ConfigureAwait(false);
+            record = first is not null && first.Approved == request.Approve
+                ? first
+                : throw new ApiProblemException(Problems.Conflict("approval_already_decided", "The tool call was already decided", $"Tool call '{request.ToolCallId}' has another decision."));
         }
-        var decision = new ApprovalDecision(request.Approve.Value ? ApprovalOutcome.Approved : ApprovalOutcome.Denied, request.Reason, caller.UserId);
+        var decision = new ApprovalDecision(record.Approved ? ApprovalOutcome.Approved : ApprovalOutcome.Denied, record.Reason, record.DecidedBy);
         await scheduler.RaiseApprovalAsync(Ref(caller, run), request.ToolCallId!, decision, ct).ConfigureAwait(false);
         return run;
     }

@@ -105,19 +105,30 @@ public sealed class HostProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts a host and waits until /admin/host/ping and /api/health/ready answer 200 (throws with its output if it does not).</summary>
+    /// <summary>
+    /// Starts a host and waits until /admin/host/ping and /api/health/ready answer 200 (throws with its output if it does
+    /// not). On a port of its choosing, a start that finds the port taken (any process may take a free port, an
+    /// outgoing connection's own included, before the host binds it) is tried again on another one.
+    /// </summary>
     public static async Task<HostProcess> StartAsync(HostSettings settings, int? port = null)
     {
-        var host = await LaunchAsync(settings, port);
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            await host.WaitUntilReadyAsync();
-            return host;
-        }
-        catch
-        {
-            await host.DisposeAsync();
-            throw;
+            var host = await LaunchAsync(settings, port);
+            try
+            {
+                await host.WaitUntilReadyAsync();
+                return host;
+            }
+            catch (Exception) when (port is null && attempt < 3 && host.Output.Contains("address already in use", StringComparison.Ordinal))
+            {
+                await host.DisposeAsync();
+            }
+            catch
+            {
+                await host.DisposeAsync();
+                throw;
+            }
         }
     }
 
