@@ -6,8 +6,8 @@ namespace Agents.Application.Policies;
 
 /// <summary>
 /// The agent runs' reviewer for tools in <see cref="ApprovalMode.Policy"/>: the same chain as the gateway, with the
-/// agent's override, where a tool call can also be parked for a person. The run engine journals the answer, so a
-/// replayed run does not ask again.
+/// agent's override, where a tool call can also be parked for a person. It runs in an activity (ReviewToolCall),
+/// whose answer Durable keeps in the orchestration's history, so a replayed run does not ask again.
 /// </summary>
 public sealed class PolicyToolReviewer(PolicyEngine engine) : IToolReviewer
 {

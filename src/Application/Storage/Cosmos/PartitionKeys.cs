@@ -9,7 +9,7 @@ public static class PartitionKeys
     /// <summary>A user's threads, usage, API keys and private agents.</summary>
     public static string Owner(string userId) => userId;
 
-    /// <summary>A thread's messages, runs and run journals.</summary>
+    /// <summary>A thread's messages, and its runs with what they keep beside them (approvals, prompt chunks, large updates).</summary>
     public static string Thread(string userId, string threadId) => $"{userId}|{threadId}";
 
     /// <summary>A run's event log.</summary>
