@@ -45,8 +45,11 @@ const env = { ...process.env };
 for (const k of ['CONTAINER_NAME', 'WEBSITE_HOSTNAME', 'WEBSITE_INSTANCE_ID']) delete env[k];
 // The host's console is kept in a file and printed only when something fails.
 const console_ = fs.openSync(path.join(work, 'host.log'), 'w');
+// A process group of its own, killed whole at the end: the host starts the app's worker as its child, and killing the
+// host alone left the worker running after every test run.
 const host = spawn(launcher, ['--app', app, '--port', String(port), '--storage', storage,
   '--secrets', path.join(work, 'secrets'), '--logs', path.join(work, 'logs')], {
+  detached: true,
   cwd: app,
   stdio: ['ignore', console_, console_],
   env: {
@@ -71,6 +74,19 @@ const host = spawn(launcher, ['--app', app, '--port', String(port), '--storage',
     Logging__LogLevel__Default: 'Warning',
   },
 });
+const stopHost = () => {
+  try {
+    process.kill(-host.pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+};
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => {
+    stopHost();
+    process.exit(1);
+  });
+}
 const api = `http://127.0.0.1:${port}`;
 let code = 1;
 try {
@@ -92,7 +108,7 @@ try {
 } catch (e) {
   console.error(`sdk tests: ${e.message}`);
 } finally {
-  host.kill('SIGKILL');
+  stopHost();
 }
 if (code !== 0) {
   console.error(`--- the Functions host's console (${path.join(work, 'host.log')}), last 200 lines:`);
