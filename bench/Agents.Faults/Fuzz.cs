@@ -106,12 +106,7 @@ public static partial class Fuzz
         }
 
         var fivexx = statuses.Where(s => s.Key >= 500).Sum(s => s.Value);
-        var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC at commit `{MachineInfo.Commit(repo)}` on {MachineInfo.Describe()};");
-        text.AppendLine(CultureInfo.InvariantCulture, $"load average before: {loadBefore}; after: {MachineInfo.LoadAverage()}. Command: `./dev faults fuzz`.");
-        text.AppendLine();
-        text.AppendLine("| | measured | promised |");
-        text.AppendLine("|---|---|---|");
+        var text = ScenarioReport.Begin(repo, loadBefore, "./dev faults fuzz");
         text.AppendLine(CultureInfo.InvariantCulture, $"| routes (every HTTP function the host indexes) | {routes.Count} | |");
         text.AppendLine(CultureInfo.InvariantCulture, $"| requests ({Bodies.Length} kinds of bad body on each route that takes one, {BadIds.Length} bad ids on each route with ids) | {requests} | |");
         text.AppendLine(CultureInfo.InvariantCulture, $"| answers by status | {string.Join(", ", statuses.Select(s => $"{(s.Key == 0 ? "none" : s.Key.ToString(CultureInfo.InvariantCulture))}: {s.Value}"))} | |");

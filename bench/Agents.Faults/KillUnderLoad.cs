@@ -145,12 +145,7 @@ public static class KillUnderLoad
         var passed = completed == options.Runs && wrongThreads.Count == 0 && duplicates == 0 && missing == 0
             && ledgerCalls == modelCalls && budgetUsed == ledgerTokens && reserved == 0 && kills.Count == options.Kills;
 
-        var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC at commit `{MachineInfo.Commit(repo)}` on {MachineInfo.Describe()};");
-        text.AppendLine(CultureInfo.InvariantCulture, $"load average before: {loadBefore}; after: {MachineInfo.LoadAverage()}. Command: `./dev faults kill` (seed {options.Seed}).");
-        text.AppendLine();
-        text.AppendLine("| | measured | promised |");
-        text.AppendLine("|---|---|---|");
+        var text = ScenarioReport.Begin(repo, loadBefore, "./dev faults kill", $" (seed {options.Seed})");
         Row(text, "runs started (3 tool steps each; 1 in 3 with an approval per step)", options.Runs, "");
         Row(text, "host kills (SIGKILL to the host and its worker, then a restart)", kills.Count, options.Kills.ToString(CultureInfo.InvariantCulture));
         Row(text, "runs unfinished at each kill (mean)", kills.Count == 0 ? 0 : Math.Round(kills.Average(k => k.Unfinished), 1), "> 0");

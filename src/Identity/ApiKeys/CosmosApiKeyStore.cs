@@ -46,8 +46,8 @@ public sealed class CosmosApiKeyStore(Container container) : IApiKeyStore
     public async Task<ApiKeyRecord?> FindAsync(string keyId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(keyId);
-        var document = await ReadAsync(keyId, LookupPartition(keyId), cancellationToken).ConfigureAwait(false);
-        return document?.ToRecord();
+        var found = await ReadAsync<ApiKeyDocument>(keyId, LookupPartition(keyId), cancellationToken).ConfigureAwait(false);
+        return found?.Document.ToRecord();
     }
 
     public async Task<IReadOnlyList<ApiKeyRecord>> ListAsync(string ownerUserId, CancellationToken cancellationToken)
@@ -76,7 +76,7 @@ public sealed class CosmosApiKeyStore(Container container) : IApiKeyStore
         ArgumentNullException.ThrowIfNull(keyId);
         // Reading from the caller's own partition is the ownership check: another user's key id is simply absent.
         // Only a key's entry counts: the owner's profile lives in the same partition.
-        if (await ReadAsync(keyId, ownerUserId, cancellationToken).ConfigureAwait(false) is not { Type: OwnerType })
+        if (await ReadAsync<ApiKeyDocument>(keyId, ownerUserId, cancellationToken).ConfigureAwait(false) is not { Document.Type: OwnerType })
         {
             return false;
         }
@@ -89,7 +89,7 @@ public sealed class CosmosApiKeyStore(Container container) : IApiKeyStore
     public async Task<OwnerProfile?> FindOwnerAsync(string userId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(userId);
-        return (await ReadProfileAsync(userId, cancellationToken).ConfigureAwait(false))?.Document.ToProfile();
+        return (await ReadAsync<OwnerProfileDocument>(OwnerProfileId, userId, cancellationToken).ConfigureAwait(false))?.Document.ToProfile();
     }
 
     public async Task<OwnerProfile> SaveOwnerAsync(OwnerProfile profile, CancellationToken cancellationToken)
@@ -99,7 +99,7 @@ public sealed class CosmosApiKeyStore(Container container) : IApiKeyStore
         var partition = new PartitionKey(profile.UserId);
         for (var attempt = 1; ; attempt++)
         {
-            var current = await ReadProfileAsync(profile.UserId, cancellationToken).ConfigureAwait(false);
+            var current = await ReadAsync<OwnerProfileDocument>(OwnerProfileId, profile.UserId, cancellationToken).ConfigureAwait(false);
             if (current is { } stored && stored.Document.IssuedAt > profile.IssuedAt)
             {
                 return stored.Document.ToProfile(); // a newer token said otherwise
@@ -128,27 +128,14 @@ public sealed class CosmosApiKeyStore(Container container) : IApiKeyStore
 
     private static string LookupPartition(string keyId) => "apikey:" + keyId;
 
-    private async Task<(OwnerProfileDocument Document, string ETag)?> ReadProfileAsync(string userId, CancellationToken cancellationToken)
+    /// <summary>A document and its ETag, or null when there is none.</summary>
+    private async Task<(T Document, string ETag)?> ReadAsync<T>(string id, string partition, CancellationToken cancellationToken)
     {
         try
         {
-            var response = await container.ReadItemAsync<OwnerProfileDocument>(OwnerProfileId, new PartitionKey(userId), cancellationToken: cancellationToken)
+            var response = await container.ReadItemAsync<T>(id, new PartitionKey(partition), cancellationToken: cancellationToken)
                 .ConfigureAwait(false);
             return (response.Resource, response.ETag);
-        }
-        catch (CosmosException ex) when (ex.StatusCode == HttpStatusCode.NotFound)
-        {
-            return null;
-        }
-    }
-
-    private async Task<ApiKeyDocument?> ReadAsync(string id, string partition, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var response = await container.ReadItemAsync<ApiKeyDocument>(id, new PartitionKey(partition), cancellationToken: cancellationToken)
-                .ConfigureAwait(false);
-            return response.Resource;
         }
         catch (CosmosException ex) when (ex.StatusCode == HttpStatusCode.NotFound)
         {
