@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Agents.Application.Hosting;
 using Agents.Application.Models;
 using Agents.Application.Storage.Cosmos;
 using Agents.Application.Storage.Queues;
@@ -11,7 +12,8 @@ public sealed record DependencyState(string Status, long DurationMs, string? Err
 public sealed record ReadinessReport(string Status, IReadOnlyDictionary<string, DependencyState> Checks);
 
 /// <summary>
-/// Readiness: Cosmos DB, the queues and the model endpoint each answer within a short timeout (liveness, that the
+/// Readiness: Cosmos DB, the queues and the model endpoint each answer within a short timeout, and the start-up set-up
+/// (<see cref="StoreInitializer"/>) is done (liveness, that the
 /// process answers, needs no handler: the health/live function answers it itself). Anonymous: it reveals no data, only
 /// each dependency's state.
 /// </summary>
@@ -19,12 +21,13 @@ public static class HealthApi
 {
     private static readonly TimeSpan CheckTimeout = TimeSpan.FromSeconds(3);
 
-    public static async Task<IResult> Ready(CosmosDatabase cosmos, QueueProbe queues, ModelProbe model, CancellationToken ct)
+    public static async Task<IResult> Ready(CosmosDatabase cosmos, QueueProbe queues, ModelProbe model, StoreInitializer setup, CancellationToken ct)
     {
         var checks = await Task.WhenAll(
             Check("cosmos", c => cosmos.Client.GetDatabase(cosmos.DatabaseName).ReadAsync(cancellationToken: c), ct),
             Check("queues", queues.ProbeAsync, ct),
-            Check("model", model.ProbeAsync, ct));
+            Check("model", model.ProbeAsync, ct),
+            Task.FromResult((Name: "setup", State: setup.IsDone ? new DependencyState("up", 0) : new DependencyState("down", 0, "the database, containers and queues are not set up yet"))));
         var report = new ReadinessReport(checks.All(c => c.State.Status == "up") ? "ready" : "not_ready", checks.ToDictionary(c => c.Name, c => c.State));
         return report.Status == "ready" ? TypedResults.Ok(report) : TypedResults.Json(report, statusCode: StatusCodes.Status503ServiceUnavailable);
     }

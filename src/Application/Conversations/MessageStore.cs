@@ -59,6 +59,10 @@ public sealed class MessageStore(CosmosDatabase cosmos)
         return found.Select(f => f.Id).ToHashSet(StringComparer.Ordinal);
     }
 
+    /// <summary>Takes back the user message of a run the engine refused, so the client's retry does not post it twice.</summary>
+    public Task<bool> RemoveAsync(string ownerId, string threadId, string messageId, CancellationToken ct) =>
+        messages.DeleteAsync(PartitionKeys.Thread(ownerId, threadId), messageId, ct);
+
     /// <summary>Deletes every message of a deleted thread (deferred cleanup).</summary>
     public async Task<int> DeleteThreadAsync(string ownerId, string threadId, CancellationToken ct)
     {

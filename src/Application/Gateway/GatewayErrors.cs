@@ -98,10 +98,7 @@ public static class GatewayErrors
 
     public static IResult Result(GatewaySurface surface, ApiProblem problem, HttpContext http)
     {
-        if (problem.Extensions?.TryGetValue("retryAfter", out var after) == true && after is not null)
-        {
-            http.Response.Headers.RetryAfter = Convert.ToString(after, CultureInfo.InvariantCulture);
-        }
+        ProblemWriter.SetRetryAfter(problem, http);
         return Results.Content(Body(surface, problem).ToJsonString(GatewayJson.Options), "application/json", statusCode: problem.Status);
     }
 

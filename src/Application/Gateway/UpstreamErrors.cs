@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Agents.Application.Http;
 using Agents.Domain.Errors;
 
 namespace Agents.Application.Gateway;
@@ -16,7 +17,7 @@ public static class UpstreamErrors
         var extensions = new Dictionary<string, object?>();
         if (retryAfter is { } after)
         {
-            extensions["retryAfter"] = (int)Math.Ceiling(after.TotalSeconds);
+            extensions[Problems.RetryAfterMember] = (int)Math.Ceiling(after.TotalSeconds);
         }
         if (Param(body) is { } param)
         {

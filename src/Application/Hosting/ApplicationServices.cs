@@ -95,7 +95,8 @@ public static class ApplicationServices
         services.AddAgentsIdentity(configuration);
         services.AddCosmosApiKeyStore(sp => sp.GetRequiredService<CosmosDatabase>().Container(Containers.ApiKeys));
 
-        services.AddHostedService<StoreInitializer>();
+        services.AddSingleton<StoreInitializer>();
+        services.AddHostedService(sp => sp.GetRequiredService<StoreInitializer>());
         return services;
     }
 

@@ -7,29 +7,63 @@ using Microsoft.Extensions.Logging;
 namespace Agents.Application.Hosting;
 
 /// <summary>
-/// Runs before the functions start: creates the database, containers and the persist queues where configured to
-/// (locally; Bicep creates them in Azure), and seeds the default agent. A dependency that is down stops the start with a clear error.
+/// Creates the database, containers and the persist queues where configured to (locally; Bicep creates them in Azure),
+/// and seeds the default agent. In the background, and again until it succeeds: an instance that starts while Cosmos DB
+/// or storage is down comes up anyway, reports not ready (<see cref="IsDone"/>, the readiness check "setup") and
+/// answers 503 to what needs them, instead of crash-looping its worker until the host gives up.
 /// </summary>
 public sealed partial class StoreInitializer(
     CosmosDatabase cosmos, CosmosOptions cosmosOptions, StorageQueueClient queues,
-    AgentStore agents, AgentDefaults defaults, TimeProvider clock, ILogger<StoreInitializer> logger) : IHostedService
+    AgentStore agents, AgentDefaults defaults, TimeProvider clock, ILogger<StoreInitializer> logger) : BackgroundService
 {
-    public async Task StartAsync(CancellationToken cancellationToken)
+    private static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan LongestRetry = TimeSpan.FromSeconds(10);
+
+    private volatile string? lastError = "not started yet";
+
+    /// <summary>True once everything exists; until then <see cref="LastError"/> says what failed last.</summary>
+    public bool IsDone => lastError is null;
+
+    public string? LastError => lastError;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        var delay = FirstRetry;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await InitializeAsync(stoppingToken).ConfigureAwait(false);
+                lastError = null;
+                return;
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                lastError = e.Message;
+                LogRetry(logger, e, attempt, delay.TotalSeconds);
+            }
+            await Task.Delay(delay, clock, stoppingToken).ConfigureAwait(false);
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, LongestRetry.Ticks));
+        }
+    }
+
+    private async Task InitializeAsync(CancellationToken ct)
+    {
+        await queues.CreateIfNotExistsAsync(QueueNames.Persist, ct).ConfigureAwait(false);
+        await queues.CreateIfNotExistsAsync(QueueNames.Poison(QueueNames.Persist), ct).ConfigureAwait(false);
         if (cosmosOptions.CreateIfNotExists)
         {
-            await cosmos.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+            await cosmos.EnsureCreatedAsync(ct).ConfigureAwait(false);
         }
-        await queues.CreateIfNotExistsAsync(QueueNames.Persist, cancellationToken).ConfigureAwait(false);
-        await queues.CreateIfNotExistsAsync(QueueNames.Poison(QueueNames.Persist), cancellationToken).ConfigureAwait(false);
-        if (await agents.TryCreateAsync(defaults.DefaultAgent(clock.GetUtcNow()), cancellationToken).ConfigureAwait(false))
+        if (await agents.TryCreateAsync(defaults.DefaultAgent(clock.GetUtcNow()), ct).ConfigureAwait(false))
         {
             LogSeeded(logger, defaults.Model);
         }
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
     [LoggerMessage(Level = LogLevel.Information, Message = "Created the default agent on model {Model}")]
     private static partial void LogSeeded(ILogger logger, string model);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Setting up the database, containers and queues failed (attempt {Attempt}); trying again in {DelaySeconds} s")]
+    private static partial void LogRetry(ILogger logger, Exception exception, int attempt, double delaySeconds);
 }

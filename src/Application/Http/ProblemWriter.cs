@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using Agents.Domain.Errors;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
@@ -30,12 +31,28 @@ public static class ProblemWriter
         return details;
     }
 
-    public static IResult Result(ApiProblem problem, HttpContext? context = null) =>
-        TypedResults.Problem(ToProblemDetails(problem, context));
+    public static IResult Result(ApiProblem problem, HttpContext? context = null)
+    {
+        if (context is not null)
+        {
+            SetRetryAfter(problem, context);
+        }
+        return TypedResults.Problem(ToProblemDetails(problem, context));
+    }
 
     public static Task WriteAsync(HttpContext context, ApiProblem problem)
     {
+        SetRetryAfter(problem, context);
         context.Response.StatusCode = problem.Status;
         return context.Response.WriteAsJsonAsync(ToProblemDetails(problem, context), options: null, contentType: "application/problem+json");
+    }
+
+    /// <summary>A problem with a <c>retryAfter</c> member (whole seconds) says when to try again in the Retry-After header too.</summary>
+    public static void SetRetryAfter(ApiProblem problem, HttpContext context)
+    {
+        if (problem.Extensions?.TryGetValue(Problems.RetryAfterMember, out var after) == true && after is not null)
+        {
+            context.Response.Headers.RetryAfter = Convert.ToString(after, CultureInfo.InvariantCulture);
+        }
     }
 }

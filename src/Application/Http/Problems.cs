@@ -5,6 +5,12 @@ namespace Agents.Application.Http;
 /// <summary>The catalogue of problems the API reports, so each code is defined once.</summary>
 public static class Problems
 {
+    /// <summary>The member (whole seconds) that also becomes the Retry-After header (<see cref="ProblemWriter.SetRetryAfter"/>).</summary>
+    public const string RetryAfterMember = "retryAfter";
+
+    /// <summary>When a client should try again after a dependency did not answer: outages that pass pass within seconds.</summary>
+    public const int UnavailableRetryAfterSeconds = 5;
+
     public static ApiProblem NotFound(string what, string id) =>
         new(404, $"{what}_not_found", $"The {what} was not found", $"There is no {what} '{id}' that you can access.");
 
@@ -44,7 +50,8 @@ public static class Problems
         new(500, "internal_error", "Something went wrong on our side", "The error was logged; quote the traceId if you report it.");
 
     public static ApiProblem Unavailable(string dependency) =>
-        new(503, "dependency_unavailable", "A service we depend on is unavailable", $"{dependency} did not answer; try again shortly.");
+        new(503, "dependency_unavailable", "A service we depend on is unavailable", $"{dependency} did not answer; try again in a few seconds.",
+            new Dictionary<string, object?> { [RetryAfterMember] = UnavailableRetryAfterSeconds });
 
     public static ApiProblem RouteNotFound(string path) =>
         new(404, "route_not_found", "There is no such route", $"No endpoint matches '{path}'.");

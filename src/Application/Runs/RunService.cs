@@ -94,9 +94,13 @@ public sealed class RunService(
         }
         catch (Exception e) when (e is not ApiProblemException)
         {
-            // Nothing will execute the run: fail it at once and free the thread rather than leave it queued.
-            var problem = new ApiProblem(503, "engine_unavailable", "The run could not be started", "The run engine did not accept it; try again.");
+            // Nothing will execute the run: fail it at once and free the thread rather than leave it queued, and take
+            // the user message back, since the client is told to send it again.
+            var problem = new ApiProblem(503, "engine_unavailable", "The run could not be started",
+                "The run engine did not accept it; send the message again in a few seconds.",
+                new Dictionary<string, object?> { [Problems.RetryAfterMember] = Problems.UnavailableRetryAfterSeconds, ["runId"] = runId });
             await runs.UpdateAsync(caller.UserId, threadId, runId, current => current with { Status = RunStatus.Failed, Error = problem, CompletedAt = clock.GetUtcNow() }, CancellationToken.None).ConfigureAwait(false);
+            await messages.RemoveAsync(caller.UserId, threadId, userMessage.Id, CancellationToken.None).ConfigureAwait(false);
             await threads.ReleaseAsync(caller.UserId, threadId, runId, CancellationToken.None).ConfigureAwait(false);
             throw new ApiProblemException(problem, e);
         }
