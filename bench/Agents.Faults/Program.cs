@@ -2,11 +2,11 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using Agents.Faults;
 
-// dotnet Agents.Faults.dll [kill|fuzz|all] [--runs N] [--kills N] [--seed N] [--out FILE] [--timeout-minutes N]
+// dotnet Agents.Faults.dll [kill|cosmos|storage|instances|fuzz|all] [--runs N] [--kills N] [--seed N] [--outage-seconds N] [--out FILE] [--timeout-minutes N]
 var scenario = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "all";
-if (scenario is not ("kill" or "fuzz" or "all") || args.Contains("--help"))
+if (scenario is not ("kill" or "cosmos" or "storage" or "instances" or "fuzz" or "all") || args.Contains("--help"))
 {
-    Console.Error.WriteLine("usage: Agents.Faults [kill|fuzz|all] [--runs 100] [--kills 10] [--seed 42] [--out FILE] [--timeout-minutes 60]");
+    Console.Error.WriteLine("usage: Agents.Faults [kill|cosmos|storage|instances|fuzz|all] [--runs 100 (kill), 30 (cosmos, storage), 20 (instances)] [--kills 10] [--seed 42] [--outage-seconds 10] [--out FILE] [--timeout-minutes 60]");
     return args.Contains("--help") ? 0 : 2;
 }
 int Option(string name, int fallback) =>
@@ -26,6 +26,18 @@ try
     {
         reports.Add(await KillUnderLoad.RunAsync(repo, Path.Combine(work, "kill"),
             new KillUnderLoad.Options(Option("--runs", 100), Option("--kills", 10), Option("--seed", 42)), stop.Token));
+    }
+    foreach (var (name, dependency) in new[] { ("cosmos", Outage.Dependency.Cosmos), ("storage", Outage.Dependency.Storage) })
+    {
+        if (scenario == name || scenario == "all")
+        {
+            reports.Add(await Outage.RunAsync(repo, Path.Combine(work, name), dependency,
+                new Outage.Options(Option("--runs", 30), Option("--outage-seconds", 10)), stop.Token));
+        }
+    }
+    if (scenario is "instances" or "all")
+    {
+        reports.Add(await TwoInstances.RunAsync(repo, Path.Combine(work, "instances"), new TwoInstances.Options(Option("--runs", 20)), stop.Token));
     }
     if (scenario is "fuzz" or "all")
     {

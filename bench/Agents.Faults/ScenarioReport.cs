@@ -17,4 +17,8 @@ public sealed record ScenarioReport(string Name, bool Passed, string Markdown)
         text.AppendLine("|---|---|---|");
         return text;
     }
+
+    /// <summary>One row of a report's table.</summary>
+    public static void Row(StringBuilder text, string what, object measured, string promised) =>
+        text.AppendLine(CultureInfo.InvariantCulture, $"| {what} | {measured} | {promised} |");
 }

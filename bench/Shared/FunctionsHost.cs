@@ -26,6 +26,15 @@ public sealed record FunctionsHostOptions
 
     /// <summary>Which build of src/Functions (bin/&lt;Configuration&gt;/net10.0) runs.</summary>
     public string Configuration { get; init; } = "Release";
+
+    /// <summary>
+    /// Another host whose storage account, task hub and database this one shares, as a second instance of the same
+    /// app (it starts no Azurite of its own). Null: a private Azurite, task hub and database.
+    /// </summary>
+    public FunctionsHost? Beside { get; init; }
+
+    /// <summary>The port the host is given for each of its Azurite's services (blob, queue, table): a fault proxy's in front of it, say.</summary>
+    public Func<int, int>? RouteStorage { get; init; }
 }
 
 /// <summary>
@@ -33,7 +42,8 @@ public sealed record FunctionsHostOptions
 /// from source (../shared/functions-host/func-host, or AGENTS_FUNCTIONS_HOST_DIR / AGENTS_FUNCTIONS_HOST), on a free
 /// loopback port, with a private Azurite (local/azurite.mjs on free ports, data under the host's folder) as its
 /// storage account: AzureWebJobsStorage, the Durable task hub and the app's queues. Its queue triggers bind fixed queue
-/// names, so it must not share an account with anything else. The app gets only the settings it needs (those of the
+/// names, so it must not share an account with anything else but another instance of the same app
+/// (<see cref="FunctionsHostOptions.Beside"/>). The app gets only the settings it needs (those of the
 /// integration tests' HostProcess, without their speed-ups for tests), so the figures are those of host.json and the
 /// app's defaults unless <see cref="FunctionsHostOptions.Settings"/> says otherwise.
 /// func-host execs the host, which starts the app's worker (dotnet Agents.Functions.dll) as its child process: HTTP
@@ -77,6 +87,9 @@ public sealed class FunctionsHost : IAsyncDisposable
 
     /// <summary>From starting func-host until /admin/host/ping and /api/health/ready both answered 200.</summary>
     public TimeSpan StartupTime { get; private set; }
+
+    /// <summary>The storage account's connection string (AzureWebJobsStorage).</summary>
+    public string Storage => AppSettings["AzureWebJobsStorage"];
 
     /// <summary>Every app setting given to the host beyond what func-host itself sets.</summary>
     public IReadOnlyDictionary<string, string> AppSettings { get; private set; } = new Dictionary<string, string>();
@@ -143,7 +156,7 @@ public sealed class FunctionsHost : IAsyncDisposable
         })
         .ToDictionary(p => p.Item1, p => p.Item2, StringComparer.Ordinal);
 
-    /// <summary>Starts a private Azurite and the host, and waits until the host and the app's readiness check answer.</summary>
+    /// <summary>Starts a private Azurite (unless it shares another host's) and the host, and waits until the host and the app's readiness check answer.</summary>
     public static async Task<FunctionsHost> StartAsync(FunctionsHostOptions options, CancellationToken ct)
     {
         var launcher = Path.Combine(LauncherDirectory(options.Repo), "func-host");
@@ -153,9 +166,11 @@ public sealed class FunctionsHost : IAsyncDisposable
         var result = new FunctionsHost(options, directory);
         try
         {
-            var storage = await result.StartAzuriteAsync(ct);
             var id = Guid.NewGuid().ToString("N")[..10];
-            var settings = RequiredSettings(options, storage, $"bench{id}", $"bench-{id}");
+            var storage = options.Beside?.Storage ?? await result.StartAzuriteAsync(ct);
+            var settings = options.Beside is { } first
+                ? RequiredSettings(options, storage, first.AppSettings["DurableTask__HubName"], first.AppSettings["Cosmos__Database"])
+                : RequiredSettings(options, storage, $"bench{id}", $"bench-{id}");
             foreach (var (key, value) in options.Settings)
             {
                 settings[key] = value;
@@ -207,6 +222,13 @@ public sealed class FunctionsHost : IAsyncDisposable
         await host.KillAsync();
         processes.Remove(host);
         await LaunchAsync(Path.Combine(LauncherDirectory(Options.Repo), "func-host"), ct);
+    }
+
+    /// <summary>A crash without a restart: SIGKILL to the host and its worker, as an instance that is gone.</summary>
+    public async Task KillAsync()
+    {
+        await host.KillAsync();
+        processes.Remove(host);
     }
 
     /// <summary>The console logs of every host process started so far (one per start), oldest first.</summary>
@@ -331,8 +353,9 @@ public sealed class FunctionsHost : IAsyncDisposable
                         r => r.Headers.Server.ToString().StartsWith($"Azurite-{service}/", StringComparison.Ordinal));
                 }
                 processes.Add(azurite);
-                return $"DefaultEndpointsProtocol=http;AccountName={AccountName};AccountKey={AccountKey};BlobEndpoint=http://127.0.0.1:{blob}/{AccountName};" +
-                    $"QueueEndpoint=http://127.0.0.1:{queue}/{AccountName};TableEndpoint=http://127.0.0.1:{table}/{AccountName};";
+                int Route(int port) => Options.RouteStorage?.Invoke(port) ?? port;
+                return $"DefaultEndpointsProtocol=http;AccountName={AccountName};AccountKey={AccountKey};BlobEndpoint=http://127.0.0.1:{Route(blob)}/{AccountName};" +
+                    $"QueueEndpoint=http://127.0.0.1:{Route(queue)}/{AccountName};TableEndpoint=http://127.0.0.1:{Route(table)}/{AccountName};";
             }
             catch (InvalidOperationException) when (attempt < 3 && azurite.Tail(200).Contains("EADDRINUSE", StringComparison.Ordinal))
             {

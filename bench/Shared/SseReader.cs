@@ -2,8 +2,8 @@ using System.Text;
 
 namespace Agents.Benchmarks.Support;
 
-/// <summary>One server-sent event (comments such as heartbeats are skipped).</summary>
-public sealed record SseEvent(string? Type, string Data);
+/// <summary>One server-sent event (comments such as heartbeats are skipped); <see cref="Id"/> is null when it has none.</summary>
+public sealed record SseEvent(string? Type, string Data, string? Id = null);
 
 /// <summary>Reads server-sent events one at a time from a response body.</summary>
 public sealed class SseReader(Stream body) : IDisposable
@@ -14,6 +14,7 @@ public sealed class SseReader(Stream body) : IDisposable
     public async Task<SseEvent?> NextAsync(CancellationToken ct)
     {
         string? type = null;
+        string? id = null;
         var data = new StringBuilder();
         while (await reader.ReadLineAsync(ct) is { } line)
         {
@@ -21,7 +22,7 @@ public sealed class SseReader(Stream body) : IDisposable
             {
                 if (data.Length > 0 || type is not null)
                 {
-                    return new SseEvent(type, data.ToString().TrimEnd('\n'));
+                    return new SseEvent(type, data.ToString().TrimEnd('\n'), id);
                 }
                 continue;
             }
@@ -35,6 +36,10 @@ public sealed class SseReader(Stream body) : IDisposable
             if (field == "event")
             {
                 type = value;
+            }
+            else if (field == "id")
+            {
+                id = value;
             }
             else if (field == "data")
             {
