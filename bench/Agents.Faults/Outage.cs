@@ -63,10 +63,7 @@ public static class Outage
 
             Console.Error.WriteLine($"{name}: {options.Runs} runs, then {options.Seconds} s without {name}");
             var drivers = Enumerable.Range(0, options.Runs).Select(i => load.DriveAsync(i, deadline.Token)).ToList();
-            while (load.Latest.Count < options.Runs)
-            {
-                await Task.Delay(200, deadline.Token); // every run accepted and seen under way
-            }
+            await load.UnderWayAsync(options.Runs, deadline.Token);
             var beforeOutage = (api.Refusals, api.OtherUnavailable, api.ServerErrors);
 
             using var watching = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token);

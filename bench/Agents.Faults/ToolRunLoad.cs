@@ -54,6 +54,15 @@ public sealed class ToolRunLoad
 
     public static bool NeedsApproval(int run) => run % 3 == 0;
 
+    /// <summary>Returns once each of the first <paramref name="total"/> runs was accepted and seen at least once (polled, as the drivers poll).</summary>
+    public async Task UnderWayAsync(int total, CancellationToken ct)
+    {
+        while (Latest.Count < total)
+        {
+            await Task.Delay(200, ct);
+        }
+    }
+
     /// <summary>How many of <paramref name="total"/> runs have not been seen ending yet.</summary>
     public int Unfinished(int total) => Latest.Count(p => !IsTerminal(p.Value)) + (total - Latest.Count);
 

@@ -53,10 +53,7 @@ public static class TwoInstances
         var drivers = Enumerable.Range(0, options.Runs).Select(i => load.DriveAsync(i, deadline.Token,
             via: i % 2 == 0 ? apiA : apiB,
             started: (thread, run) => follows[i] = FollowAsync(i % 2 == 0 ? streamsB : streamsA, tokens, thread, run, deadline.Token))).ToList();
-        while (load.Latest.Count < options.Runs)
-        {
-            await Task.Delay(200, deadline.Token); // every run accepted and seen under way
-        }
+        await load.UnderWayAsync(options.Runs, deadline.Token);
         var unfinishedAtKill = load.Unfinished(options.Runs);
         var killedAt = clock.Elapsed;
         await a.KillAsync();
