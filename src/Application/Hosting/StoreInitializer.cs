@@ -19,12 +19,10 @@ public sealed partial class StoreInitializer(
     private static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan LongestRetry = TimeSpan.FromSeconds(10);
 
-    private volatile string? lastError = "not started yet";
+    private volatile bool done;
 
-    /// <summary>True once everything exists; until then <see cref="LastError"/> says what failed last.</summary>
-    public bool IsDone => lastError is null;
-
-    public string? LastError => lastError;
+    /// <summary>True once everything exists (each failed attempt is logged with its error).</summary>
+    public bool IsDone => done;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -34,12 +32,11 @@ public sealed partial class StoreInitializer(
             try
             {
                 await InitializeAsync(stoppingToken).ConfigureAwait(false);
-                lastError = null;
+                done = true;
                 return;
             }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
-                lastError = e.Message;
                 LogRetry(logger, e, attempt, delay.TotalSeconds);
             }
             await Task.Delay(delay, clock, stoppingToken).ConfigureAwait(false);
