@@ -18,6 +18,7 @@ public sealed class FaultProxy : IAsyncDisposable
     private readonly CancellationTokenSource disposed = new();
     private readonly Lock gate = new();
     private TcpListener? listener;
+    private bool isDown;
     private long next;
 
     private FaultProxy(int targetPort)
@@ -28,11 +29,6 @@ public sealed class FaultProxy : IAsyncDisposable
 
     /// <summary>The port the app is given instead of the dependency's.</summary>
     public int Port { get; }
-
-    public bool IsDown { get; private set; }
-
-    /// <summary>Connections reset by <see cref="Down"/> so far.</summary>
-    public int ConnectionsReset { get; private set; }
 
     public static FaultProxy Start(int targetPort)
     {
@@ -56,7 +52,7 @@ public sealed class FaultProxy : IAsyncDisposable
             socket.Server.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
             socket.Start(512);
             listener = socket;
-            IsDown = false;
+            isDown = false;
             _ = AcceptAsync(socket);
         }
     }
@@ -68,14 +64,13 @@ public sealed class FaultProxy : IAsyncDisposable
         {
             listener?.Stop();
             listener = null;
-            IsDown = true;
+            isDown = true;
             foreach (var (id, pair) in connections)
             {
                 if (connections.TryRemove(id, out _))
                 {
                     Reset(pair.Client);
                     Reset(pair.Upstream);
-                    ConnectionsReset++;
                 }
             }
         }
@@ -116,7 +111,7 @@ public sealed class FaultProxy : IAsyncDisposable
             await upstream.ConnectAsync(target, disposed.Token);
             lock (gate)
             {
-                if (IsDown)
+                if (isDown)
                 {
                     throw new SocketException((int)SocketError.ConnectionReset); // taken down while connecting
                 }

@@ -24,13 +24,10 @@ public sealed record Answer(HttpStatusCode Status, JsonNode? Body, bool IsProble
 /// </summary>
 public sealed class ResilientApi(HttpClient http, TokenCache token)
 {
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<int, int> statuses = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<int, int> statuses = new(); // answers by status, retried ones included
     private int retries;
     private int refusals;
     private int otherUnavailable;
-
-    /// <summary>How many answers of each status came back, retried ones included.</summary>
-    public IReadOnlyDictionary<int, int> Statuses => statuses;
 
     /// <summary>Answers of 500 or above other than 502-504: what the API must never give.</summary>
     public int ServerErrors => statuses.Where(s => s.Key >= 500 && s.Key is not (502 or 503 or 504)).Sum(s => s.Value);
