@@ -5,8 +5,8 @@ using static Agents.IntegrationTests.Infrastructure.ProviderTokens;
 namespace Agents.IntegrationTests;
 
 /// <summary>
-/// API keys through the HTTP surface: every route the Functions host indexes needs the key scope this table names, and
-/// a key acts with its owner's roles as they are now, not as they were when it was made.
+/// API keys through the HTTP surface: every route the Functions host indexes needs the key scope this table names (and
+/// the OpenAPI document lists it), and a key acts with its owner's roles as they are now, not as they were when it was made.
 /// </summary>
 public sealed class ApiKeyTests(HostFixture fixture) : IClassFixture<HostFixture>
 {
@@ -35,8 +35,22 @@ public sealed class ApiKeyTests(HostFixture fixture) : IClassFixture<HostFixture
     private static readonly string[] AdminRole = ["Agents.Admin"];
     private static readonly string[] ReadAndAMadeUpScope = [Read, "write"];
 
-    /// <summary>Functions open to anyone: health, and the catch-all 404.</summary>
-    private static readonly string[] Open = ["Live", "Ready", "ZRouteNotFound"];
+    /// <summary>Functions open to anyone: health, the OpenAPI document and its reference page, and the catch-all 404.</summary>
+    private static readonly string[] Open = ["Live", "Ready", "OpenApiDocument", "ApiReference", "ZRouteNotFound"];
+
+    [Fact]
+    public async Task Document_ListsTheScopeEveryOperationNeeds()
+    {
+        var document = (await ApiContract.ForAsync(fixture.Host.BaseAddress)).Document;
+        var listed = (from path in document["paths"]!.AsObject()
+                      from operation in path.Value!.AsObject()
+                      let name = operation.Value!["operationId"]!.GetValue<string>()
+                      where !Open.Contains(name)
+                      select (name, scope: operation.Value["x-api-key-scope"]?.GetValue<string>())).ToList();
+
+        listed.Count.ShouldBe(Needed.Count - 2, "every operation but the two catch-alls of the gateway");
+        listed.Where(o => Needed[o.name] != o.scope).Select(o => $"{o.name}: listed {o.scope ?? "none"}, needs {Needed[o.name] ?? "none"}").ShouldBeEmpty();
+    }
 
     [Fact]
     public async Task EveryRoute_RefusesAKeyWithoutItsScope_AndLetsAKeyWithItThrough()

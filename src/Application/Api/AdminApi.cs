@@ -3,6 +3,7 @@ using Agents.Application.Limits;
 using Agents.Application.Usage;
 using Agents.Domain.Errors;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Agents.Application.Api;
 
@@ -21,7 +22,7 @@ public sealed record UserLimitsResponse(string UserId, LimitsView Limits);
 public static class AdminApi
 {
     /// <summary>Usage from the ledger in [from, to): one user's (<c>userId</c>) or everyone's, grouped by day, agent, model or user.</summary>
-    public static async Task<IResult> Usage(HttpContext http, UsageLedger ledger, TimeProvider clock, string? from, string? to, string? userId, string? groupBy)
+    public static async Task<Ok<UsageReport>> Usage(HttpContext http, UsageLedger ledger, TimeProvider clock, string? from, string? to, string? userId, string? groupBy)
     {
         var (start, end) = UsageApi.Range(from, to, clock.GetUtcNow());
         var key = UsageApi.KeyFor(groupBy);
@@ -31,13 +32,13 @@ public static class AdminApi
         return TypedResults.Ok(UsageApi.Report(records, start, end, groupBy ?? "day", key));
     }
 
-    public static async Task<IResult> GetLimits(HttpContext http, TierResolver tiers, TokenBudgets budgets, string userId)
+    public static async Task<Ok<UserLimitsResponse>> GetLimits(HttpContext http, TierResolver tiers, TokenBudgets budgets, string userId)
     {
         var tier = await tiers.ResolveForUserAsync(ValidUserId(userId), http.RequestAborted);
         return TypedResults.Ok(new UserLimitsResponse(userId, await budgets.DescribeAsync(userId, tier, http.RequestAborted)));
     }
 
-    public static async Task<IResult> SetTier(HttpContext http, TierResolver tiers, LimitsOptions options, string userId)
+    public static async Task<Ok<UserTierResponse>> SetTier(HttpContext http, TierResolver tiers, LimitsOptions options, string userId)
     {
         ValidUserId(userId);
         var request = await RequestJson.ReadAsync<SetTierRequest>(http.Request, http.RequestAborted);
@@ -54,7 +55,7 @@ public static class AdminApi
         return TypedResults.Ok(new UserTierResponse(userId, setting.AdminTier, setting.SetBy, setting.SetAt));
     }
 
-    public static async Task<IResult> ClearTier(HttpContext http, TierResolver tiers, string userId)
+    public static async Task<NoContent> ClearTier(HttpContext http, TierResolver tiers, string userId)
     {
         await tiers.SetAsync(ValidUserId(userId), null, http.Caller().UserId, http.RequestAborted);
         return TypedResults.NoContent();

@@ -5,6 +5,7 @@ using Agents.Application.Http;
 using Agents.Application.Policies;
 using Agents.Domain.Errors;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Logging;
 
 namespace Agents.Application.Api;
@@ -46,11 +47,11 @@ public sealed record PolicyToolCallResult(string Name, string Action, string? Po
 /// </summary>
 public static class AdminPoliciesApi
 {
-    public static Microsoft.AspNetCore.Http.HttpResults.Ok<ListResponse<PolicyInfo>> List(PolicyCatalog catalog) =>
+    public static Ok<ListResponse<PolicyInfo>> List(PolicyCatalog catalog) =>
         TypedResults.Ok(new ListResponse<PolicyInfo>(catalog.All.OrderBy(p => p.Name, StringComparer.Ordinal).Select(p => new PolicyInfo(
             p.Name, p.Description, p.Stages.Select(ActivityTypes.StageName).ToList(), p.DefaultTimeoutMs, "closed", p.Schema.ToJsonSchema())).ToList(), null));
 
-    public static async Task<IResult> GetChain(HttpContext http, PolicyConfiguration configuration, AgentStore agents, string? agentId)
+    public static async Task<Ok<PolicyChainView>> GetChain(HttpContext http, PolicyConfiguration configuration, AgentStore agents, string? agentId)
     {
         var ct = http.RequestAborted;
         var agent = agentId is null ? null : (await agents.GetVisibleAsync(http.Caller().UserId, agentId, ct))?.Value
@@ -64,7 +65,7 @@ public static class AdminPoliciesApi
         return TypedResults.Ok(View(effective, stored?.Value, configuration, agentId));
     }
 
-    public static async Task<IResult> SetChain(HttpContext http, PolicyConfiguration configuration, ILogger<PolicyConfiguration> logger)
+    public static async Task<Ok<PolicyChainView>> SetChain(HttpContext http, PolicyConfiguration configuration, ILogger<PolicyConfiguration> logger)
     {
         var request = await RequestJson.ReadAsync<SetPolicyChainRequest>(http.Request, http.RequestAborted);
         var caller = http.Caller();
@@ -75,13 +76,13 @@ public static class AdminPoliciesApi
         return TypedResults.Ok(View(configuration.Resolve(stored.Value, null), stored.Value, configuration, null));
     }
 
-    public static async Task<IResult> ResetChain(HttpContext http, PolicyConfiguration configuration)
+    public static async Task<NoContent> ResetChain(HttpContext http, PolicyConfiguration configuration)
     {
         await configuration.ResetAsync(http.RequestAborted);
         return TypedResults.NoContent();
     }
 
-    public static async Task<IResult> Test(HttpContext http, PolicyConfiguration configuration, PolicyCatalog catalog, AgentStore agents, TimeProvider clock, ILogger<PolicyChain> logger)
+    public static async Task<Ok<PolicyTestResult>> Test(HttpContext http, PolicyConfiguration configuration, PolicyCatalog catalog, AgentStore agents, TimeProvider clock, ILogger<PolicyChain> logger)
     {
         var ct = http.RequestAborted;
         var request = await RequestJson.ReadAsync<PolicyTestRequest>(http.Request, ct);
@@ -149,10 +150,13 @@ public static class AdminPoliciesApi
         return TypedResults.Ok(new PolicyTestResult(requestAction, modified, responseAction, responseText, calls, events));
     }
 
-    public static async Task Stream(HttpContext http, ActivityStreamer streamer, string? type, string? userId, string? policy) =>
+    public static async Task<EmptyHttpResult> Stream(HttpContext http, ActivityStreamer streamer, string? type, string? userId, string? policy)
+    {
         await streamer.StreamAsync(http, ActivityFilter.Parse(type, userId, policy));
+        return TypedResults.Empty;
+    }
 
-    public static async Task<IResult> Recent(HttpContext http, ActivityStore store, int? limit, string? type, string? userId, string? policy)
+    public static async Task<Ok<ListResponse<ActivityEvent>>> Recent(HttpContext http, ActivityStore store, int? limit, string? type, string? userId, string? policy)
     {
         if (limit is < 1 or > ActivityStore.MaxRecent)
         {

@@ -5,6 +5,7 @@ using Agents.Domain.Agents;
 using Agents.Domain.Errors;
 using Agents.Domain.Identity;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Agents.Application.Api;
 
@@ -23,13 +24,13 @@ public sealed record AgentRequest(
 /// <summary>Agents: private ones per user, shared ones managed by admins.</summary>
 public static class AgentsApi
 {
-    public static async Task<IResult> List(HttpContext http, AgentStore agents) =>
+    public static async Task<Ok<ListResponse<AgentDefinition>>> List(HttpContext http, AgentStore agents) =>
         TypedResults.Ok(new ListResponse<AgentDefinition>(await agents.ListVisibleAsync(http.Caller().UserId, http.RequestAborted), null));
 
-    public static async Task<IResult> Get(HttpContext http, AgentStore agents, string agentId) =>
+    public static async Task<Ok<AgentDefinition>> Get(HttpContext http, AgentStore agents, string agentId) =>
         TypedResults.Ok((await Require(agents, http, agentId)).Value);
 
-    public static async Task<IResult> Create(HttpContext http, AgentStore agents, ToolCatalog tools, AgentDefaults defaults, TimeProvider clock)
+    public static async Task<Created<AgentDefinition>> Create(HttpContext http, AgentStore agents, ToolCatalog tools, AgentDefaults defaults, TimeProvider clock)
     {
         var request = await RequestJson.ReadAsync<AgentRequest>(http.Request, http.RequestAborted);
         var caller = http.Caller();
@@ -43,7 +44,7 @@ public static class AgentsApi
         return TypedResults.Created($"{http.Request.PathBase}{http.Request.Path.Value?.TrimEnd('/')}/{agent.Id}", agent);
     }
 
-    public static async Task<IResult> Replace(HttpContext http, AgentStore agents, ToolCatalog tools, AgentDefaults defaults, TimeProvider clock, string agentId)
+    public static async Task<Ok<AgentDefinition>> Replace(HttpContext http, AgentStore agents, ToolCatalog tools, AgentDefaults defaults, TimeProvider clock, string agentId)
     {
         var request = await RequestJson.ReadAsync<AgentRequest>(http.Request, http.RequestAborted);
         var stored = await RequireWritable(agents, http, agentId);
@@ -55,7 +56,7 @@ public static class AgentsApi
         return TypedResults.Ok(agent);
     }
 
-    public static async Task<IResult> Delete(HttpContext http, AgentStore agents, string agentId)
+    public static async Task<NoContent> Delete(HttpContext http, AgentStore agents, string agentId)
     {
         var stored = await RequireWritable(agents, http, agentId);
         if (stored.Value.Id == AgentDefinition.DefaultAgentId)

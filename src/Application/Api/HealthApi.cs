@@ -4,10 +4,14 @@ using Agents.Application.Models;
 using Agents.Application.Storage.Cosmos;
 using Agents.Application.Storage.Queues;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Agents.Application.Api;
 
 public sealed record DependencyState(string Status, long DurationMs, string? Error = null);
+
+/// <summary>Liveness: the process answers.</summary>
+public sealed record LivenessReport(string Status);
 
 public sealed record ReadinessReport(string Status, IReadOnlyDictionary<string, DependencyState> Checks);
 
@@ -21,7 +25,7 @@ public static class HealthApi
 {
     private static readonly TimeSpan CheckTimeout = TimeSpan.FromSeconds(3);
 
-    public static async Task<IResult> Ready(CosmosDatabase cosmos, QueueProbe queues, ModelProbe model, StoreInitializer setup, CancellationToken ct)
+    public static async Task<Results<Ok<ReadinessReport>, JsonHttpResult<ReadinessReport>>> Ready(CosmosDatabase cosmos, QueueProbe queues, ModelProbe model, StoreInitializer setup, CancellationToken ct)
     {
         var checks = await Task.WhenAll(
             Check("cosmos", c => cosmos.Client.GetDatabase(cosmos.DatabaseName).ReadAsync(cancellationToken: c), ct),

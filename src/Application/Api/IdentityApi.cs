@@ -4,6 +4,7 @@ using Agents.Domain.Errors;
 using Agents.Domain.Identity;
 using Agents.Identity.ApiKeys;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Agents.Application.Api;
 
@@ -13,7 +14,7 @@ public sealed record CreateApiKeyRequest(string? Name, DateTimeOffset? ExpiresAt
 public static class IdentityApi
 {
     /// <summary>The caller, their tier, and their limits with what remains of each token budget.</summary>
-    public static async Task<IResult> Me(HttpContext http, TierResolver tiers, TokenBudgets budgets)
+    public static async Task<Ok<MeResponse>> Me(HttpContext http, TierResolver tiers, TokenBudgets budgets)
     {
         var caller = http.Caller();
         var tier = await tiers.ResolveAsync(caller, http.RequestAborted);
@@ -21,10 +22,10 @@ public static class IdentityApi
         return TypedResults.Ok(MeResponse.From(caller) with { Tier = tier.Name, Limits = limits });
     }
 
-    public static async Task<IResult> ListKeys(HttpContext http, ApiKeyService keys) =>
+    public static async Task<Ok<ListResponse<ApiKeyInfo>>> ListKeys(HttpContext http, ApiKeyService keys) =>
         TypedResults.Ok(new ListResponse<ApiKeyInfo>(await keys.ListAsync(http.Caller(), http.RequestAborted), null));
 
-    public static async Task<IResult> CreateKey(HttpContext http, ApiKeyService keys)
+    public static async Task<Created<CreatedApiKey>> CreateKey(HttpContext http, ApiKeyService keys)
     {
         var request = await RequestJson.ReadAsync<CreateApiKeyRequest>(http.Request, http.RequestAborted);
         var caller = http.Caller();
@@ -32,7 +33,7 @@ public static class IdentityApi
         return TypedResults.Created($"{http.Request.PathBase}{http.Request.Path.Value?.TrimEnd('/')}/{created.Info.KeyId}", created);
     }
 
-    public static async Task<IResult> RevokeKey(HttpContext http, ApiKeyService keys, string keyId) =>
+    public static async Task<NoContent> RevokeKey(HttpContext http, ApiKeyService keys, string keyId) =>
         await keys.RevokeAsync(http.Caller(), keyId, http.RequestAborted)
             ? TypedResults.NoContent()
             : throw new ApiProblemException(Problems.NotFound("api_key", keyId));

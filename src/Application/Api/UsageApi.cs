@@ -4,6 +4,7 @@ using Agents.Application.Usage;
 using Agents.Domain.Errors;
 using Agents.Domain.Usage;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Agents.Application.Api;
 
@@ -18,7 +19,7 @@ public static class UsageApi
 {
     private static readonly TimeSpan MaxRange = TimeSpan.FromDays(366);
 
-    public static async Task<IResult> Get(HttpContext http, UsageLedger ledger, TimeProvider clock, string? from, string? to, string? groupBy)
+    public static async Task<Ok<UsageReport>> Get(HttpContext http, UsageLedger ledger, TimeProvider clock, string? from, string? to, string? groupBy)
     {
         var (start, end) = Range(from, to, clock.GetUtcNow());
         var key = KeyFor(groupBy);

@@ -46,15 +46,7 @@ public static class ApplicationServices
         services.AddValidatedOptions<GatewayOptions>(GatewayOptions.Section);
         services.AddValidatedOptions<ActivityOptions>(ActivityOptions.Section);
 
-        // Responses (the handlers' IResults) use the documents' JSON conventions: camelCase, enums as snake_case strings, no nulls.
-        services.ConfigureHttpJsonOptions(o =>
-        {
-            foreach (var converter in CosmosDatabase.Json.Converters)
-            {
-                o.SerializerOptions.Converters.Add(converter);
-            }
-            o.SerializerOptions.DefaultIgnoreCondition = CosmosDatabase.Json.DefaultIgnoreCondition;
-        });
+        ConfigureResponseJson(services);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<TokenCredential>(_ => new DefaultAzureCredential());
         services.AddHttpClient(ModelProbe.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan);
@@ -99,6 +91,19 @@ public static class ApplicationServices
         services.AddHostedService(sp => sp.GetRequiredService<StoreInitializer>());
         return services;
     }
+
+    /// <summary>
+    /// Responses (the handlers' IResults) use the documents' JSON conventions: camelCase, enums as snake_case strings,
+    /// no nulls. The OpenAPI document's schemas are generated with the same settings.
+    /// </summary>
+    public static void ConfigureResponseJson(IServiceCollection services) => services.ConfigureHttpJsonOptions(o =>
+    {
+        foreach (var converter in CosmosDatabase.Json.Converters)
+        {
+            o.SerializerOptions.Converters.Add(converter);
+        }
+        o.SerializerOptions.DefaultIgnoreCondition = CosmosDatabase.Json.DefaultIgnoreCondition;
+    });
 
     private static TokenCredential? Credential(IServiceProvider sp, bool needed) => needed ? sp.GetRequiredService<TokenCredential>() : null;
 

@@ -18,7 +18,12 @@ public static class KeyScopes
     public static string? For(HttpRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var path = request.Path;
+        return For(request.Path, request.Method);
+    }
+
+    /// <summary>The scope a key needs for <paramref name="method"/> on <paramref name="path"/> (the OpenAPI document lists it per operation).</summary>
+    public static string? For(PathString path, string method)
+    {
         if (path.StartsWithSegments(GatewayRoutes.OpenAiPrefix) || path.StartsWithSegments(GatewayRoutes.AnthropicPrefix))
         {
             return ApiKeyScopes.Gateway;
@@ -31,6 +36,6 @@ public static class KeyScopes
         {
             return null;
         }
-        return HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method) ? ApiKeyScopes.Read : ApiKeyScopes.Runs;
+        return HttpMethods.IsGet(method) || HttpMethods.IsHead(method) ? ApiKeyScopes.Read : ApiKeyScopes.Runs;
     }
 }

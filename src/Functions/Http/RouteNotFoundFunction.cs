@@ -1,5 +1,6 @@
 using Agents.Application.Http;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Azure.Functions.Worker;
 
 namespace Agents.Functions.Http;
@@ -15,6 +16,7 @@ public static class RouteNotFoundFunction
     public const string Name = "ZRouteNotFound";
 
     [Function(Name)]
+    [ExcludeFromDescription]
     public static IResult RouteNotFound([HttpTrigger(AuthorizationLevel.Anonymous, Route = "{*path}")] HttpRequest req) =>
         ProblemWriter.Result(Problems.RouteNotFound(req.Path.Value ?? ""), req.HttpContext);
 }

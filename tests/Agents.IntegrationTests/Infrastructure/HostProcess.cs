@@ -297,7 +297,7 @@ public sealed class HostProcess : IAsyncDisposable
 
     public HttpClient CreateClient(string? bearer = null)
     {
-        var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(100) };
+        var client = new HttpClient(new ContractHandler()) { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(100) };
         if (bearer is not null)
         {
             client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", bearer);

@@ -136,8 +136,11 @@ public static partial class LocalTokens
     private static partial Regex LoginAction();
 }
 
-/// <summary>Puts a current token of the user on every request (<see cref="LocalTokens.AccessTokenAsync"/> renews it).</summary>
-public sealed class BearerHandler(string user) : DelegatingHandler(new SocketsHttpHandler())
+/// <summary>
+/// Puts a current token of the user on every request (<see cref="LocalTokens.AccessTokenAsync"/> renews it), and
+/// checks every response against the host's OpenAPI document (<see cref="ContractHandler"/>).
+/// </summary>
+public sealed class BearerHandler(string user) : DelegatingHandler(new ContractHandler())
 {
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
