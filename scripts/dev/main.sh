@@ -14,5 +14,6 @@ case "$cmd" in
   token) node "$ROOT/local/dev-token.mjs" "${1:?usage: ./dev token alice|bob}" --issuer "${AGENTS_OIDC_ISSUER:-http://127.0.0.1:8090}" "${@:2}" ;;
   bench) source "$ROOT/scripts/dev/bench.sh" ;;
   faults) source "$ROOT/scripts/dev/faults.sh" ;;
-  *) sed -n '2,10p' "$ROOT/dev"; [ "$cmd" = help ] ;;
+  openapi) source "$ROOT/scripts/dev/openapi.sh" ;;
+  *) sed -n '2,11p' "$ROOT/dev"; [ "$cmd" = help ] ;;
 esac

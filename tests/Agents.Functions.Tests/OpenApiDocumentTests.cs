@@ -96,6 +96,34 @@ public sealed class OpenApiDocumentTests
         Schema("CreateRunRequest")["properties"]!["parameters"].ShouldNotBeNull();
     }
 
+    /// <summary>
+    /// The chat app generates its API types from its copy of the document (openapi-typescript in its typecheck), so the
+    /// copy must be the document the app builds. With AGENTS_UPDATE_OPENAPI=1 (<c>./dev openapi</c>) this writes it instead.
+    /// </summary>
+    [Fact]
+    public void ChatAppsCopy_IsTheDocumentTheAppBuilds()
+    {
+        var copy = Path.Combine(RepositoryRoot(), "src", "Web", "src", "api", "openapi.json");
+        var built = Document.Value.ToJsonString(OpenApiDocumentBuilder.Indented) + "\n";
+        if (Environment.GetEnvironmentVariable("AGENTS_UPDATE_OPENAPI") == "1")
+        {
+            File.WriteAllText(copy, built);
+            return;
+        }
+        (File.Exists(copy) && File.ReadAllText(copy) == built).ShouldBeTrue(
+            "src/Web/src/api/openapi.json is not the document the app builds: run `./dev openapi` and commit the result");
+    }
+
+    private static string RepositoryRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Agents.sln")))
+        {
+            dir = dir.Parent;
+        }
+        return dir?.FullName ?? throw new InvalidOperationException($"No Agents.sln above {AppContext.BaseDirectory}.");
+    }
+
     private static string Ref(JsonNode? schema) => schema!["$ref"]!.GetValue<string>()["#/components/schemas/".Length..];
 
     private static JsonObject Schema(string name) => Document.Value["components"]!["schemas"]![name]!.AsObject();

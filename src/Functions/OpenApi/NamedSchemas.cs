@@ -53,14 +53,14 @@ public static class NamedSchemas
         schemas[OpenAiChatCompletionRequest] = Object(
             "OpenAI's Chat Completions request; members not listed pass to the model as they are.", ["model", "messages"],
             ("model", String()),
-            ("messages", new JsonObject { ["type"] = "array", ["items"] = new JsonObject { ["type"] = "object" } }),
+            ("messages", new JsonObject { ["type"] = "array", ["items"] = new JsonObject { ["type"] = "object", ["additionalProperties"] = true } }),
             ("stream", new JsonObject { ["type"] = "boolean" }),
             ("tools", new JsonObject { ["type"] = "array" }));
         schemas[OpenAiChatCompletion] = Object(
             "OpenAI's chat.completion.", ["id", "object", "choices"],
             ("id", String()), ("object", new JsonObject { ["const"] = "chat.completion" }), ("model", String()),
-            ("choices", new JsonObject { ["type"] = "array", ["items"] = new JsonObject { ["type"] = "object" } }),
-            ("usage", new JsonObject { ["type"] = "object" }));
+            ("choices", new JsonObject { ["type"] = "array", ["items"] = new JsonObject { ["type"] = "object", ["additionalProperties"] = true } }),
+            ("usage", new JsonObject { ["type"] = "object", ["additionalProperties"] = true }));
         schemas[OpenAiChatCompletionStream] = Stream("Server-Sent Events: data: {chat.completion.chunk} ... data: [DONE]; an error mid-stream is data: {\"error\": ...}.");
         schemas[OpenAiModelList] = Object(
             "OpenAI's model list.", ["object", "data"],
@@ -73,14 +73,14 @@ public static class NamedSchemas
         schemas[AnthropicMessageRequest] = Object(
             "Anthropic's Messages request.", ["model", "messages", "max_tokens"],
             ("model", String()),
-            ("messages", new JsonObject { ["type"] = "array", ["items"] = new JsonObject { ["type"] = "object" } }),
+            ("messages", new JsonObject { ["type"] = "array", ["items"] = new JsonObject { ["type"] = "object", ["additionalProperties"] = true } }),
             ("max_tokens", new JsonObject { ["type"] = "integer" }),
             ("stream", new JsonObject { ["type"] = "boolean" }));
         schemas[AnthropicMessage] = Object(
             "Anthropic's message.", ["id", "type", "role", "content"],
             ("id", String()), ("type", new JsonObject { ["const"] = "message" }), ("role", new JsonObject { ["const"] = "assistant" }),
-            ("content", new JsonObject { ["type"] = "array", ["items"] = new JsonObject { ["type"] = "object" } }),
-            ("usage", new JsonObject { ["type"] = "object" }));
+            ("content", new JsonObject { ["type"] = "array", ["items"] = new JsonObject { ["type"] = "object", ["additionalProperties"] = true } }),
+            ("usage", new JsonObject { ["type"] = "object", ["additionalProperties"] = true }));
         schemas[AnthropicMessageStream] = Stream("Server-Sent Events: message_start, content_block_start/delta/stop, message_delta, message_stop; an error is event: error.");
         schemas[AnthropicModelList] = Object(
             "Anthropic's model list.", ["data", "has_more"],

@@ -21,10 +21,15 @@ namespace Agents.Functions.OpenApi;
 /// OperationAttributes.cs; the errors from where the route is (<see cref="Errors"/>). Functions marked
 /// <see cref="ExcludeFromDescriptionAttribute"/> (the catch-alls) are left out. Microsoft.AspNetCore.OpenApi
 /// describes endpoints of ASP.NET Core's routing, which Functions do not use, so this reads the functions instead.
+/// The chat app's API types are generated from a copy of the document (src/Web/src/api/openapi.json), which
+/// OpenApiDocumentTests keeps equal to this one (<c>./dev openapi</c> writes it).
 /// </summary>
 public static partial class OpenApiDocumentBuilder
 {
     public const string RoutePrefix = "/api/";
+
+    /// <summary>How the document is written, served and kept in the chat app: indented, so a change reads as a diff.</summary>
+    public static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
     public static JsonObject Build(Assembly functions, JsonSerializerOptions json)
     {

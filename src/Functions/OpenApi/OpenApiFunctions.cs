@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -20,15 +19,13 @@ public sealed class OpenApiFunctions(IOptions<JsonOptions> json)
     [EndpointSummary("This OpenAPI document")]
     [Response(200, NamedSchemas.OpenApiDocument, "The OpenAPI 3.1 document of the API")]
     public ContentHttpResult OpenApiDocument([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "openapi/v1.json")] HttpRequest req) =>
-        TypedResults.Text(document ??= OpenApiDocumentBuilder.Build(typeof(OpenApiFunctions).Assembly, json.Value.SerializerOptions).ToJsonString(Indented), "application/json");
+        TypedResults.Text(document ??= OpenApiDocumentBuilder.Build(typeof(OpenApiFunctions).Assembly, json.Value.SerializerOptions).ToJsonString(OpenApiDocumentBuilder.Indented), "application/json");
 
     [Function(nameof(ApiReference))]
     [EndpointSummary("The API reference page (Scalar) over this document")]
     [Response(200, NamedSchemas.Html, "An HTML page", "text/html")]
     public ContentHttpResult ApiReference([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "docs")] HttpRequest req) =>
         TypedResults.Text(ReferencePage, "text/html; charset=utf-8");
-
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
     // Scalar's standalone page: the script from its CDN renders the document (an offline browser shows the page without it).
     private const string ReferencePage = """

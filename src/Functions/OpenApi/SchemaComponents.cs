@@ -25,6 +25,8 @@ internal sealed class SchemaComponents
         options = new JsonSerializerOptions(serializerOptions)
         {
             UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+            // Numbers are numbers: the web defaults also read "5" for 5, but that leniency is not the contract.
+            NumberHandling = JsonNumberHandling.Strict,
             TypeInfoResolver = serializerOptions.TypeInfoResolver ?? new DefaultJsonTypeInfoResolver(),
         };
         options.MakeReadOnly();
@@ -49,6 +51,11 @@ internal sealed class SchemaComponents
             return new JsonObject(); // "any JSON": the same as true, in the form OpenAPI tools read
         }
         var type = context.TypeInfo.Type;
+        if (type == typeof(JsonObject) && schema is JsonObject anyObject)
+        {
+            anyObject["additionalProperties"] = true; // any members (said outright: some generators read an object without it as empty)
+            return schema;
+        }
         if (context.TypeInfo.Kind != JsonTypeInfoKind.Object || schema is not JsonObject node || !IsOurs(type))
         {
             return schema;

@@ -184,7 +184,7 @@ function ActivityRow({ event }: { event: ActivityEvent }) {
       <td className="nowrap">
         <span className={`type-tag tone-${activityTone(event.type)}`}>{event.type}</span>
       </td>
-      <td className="ellipsis" title={event.userId}>
+      <td className="ellipsis" title={event.userId ?? undefined}>
         {event.userId ?? ''}
       </td>
       <td className="nowrap">{event.policy ?? ''}</td>

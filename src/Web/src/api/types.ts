@@ -1,167 +1,46 @@
-// Wire types of the Agents API (JSON, camelCase). Kept in one place so a contract change is one diff.
+// Wire types of the Agents API, from its OpenAPI document: schema.gen.ts is generated from openapi.json (the
+// document the Functions app builds) by `npm run generate:api`, and `./dev openapi` refreshes both. The typecheck fails
+// when either is stale, and this file fails to compile when the app relies on something the document does not say.
+// Names here are the app's; where the server's member is a string with a fixed set of values, the app narrows it.
+import type { components } from './schema.gen';
 
-export interface ProblemDetails {
-  type?: string;
-  title?: string;
-  status?: number;
-  detail?: string;
-  code?: string;
-  traceId?: string;
-  errors?: Record<string, string[]>;
-}
+type Schemas = components['schemas'];
 
+/** A schema with some members narrowed (the server types them as strings). */
+type Narrow<T, N extends Partial<Record<keyof T, unknown>>> = Omit<T, keyof N> & N;
+
+/** A problem from the server, or one the client makes up (a network failure), which may lack the server's members. */
+export type ProblemDetails = Partial<Schemas['Problem']>;
+
+/** A page of a list; the client reads an absent nextCursor (the last page) as null. */
 export interface Page<T> {
   data: T[];
   nextCursor: string | null;
 }
 
-export interface Me {
-  userId: string;
-  tenantId: string;
-  displayName: string;
-  kind: string;
-  roles: string[];
-  scopes: string[];
-  tier: string;
-}
-
-export interface RunParameters {
-  temperature?: number;
-  topP?: number;
-  maxTokens?: number;
-}
-
-export interface AgentTool {
-  name: string;
-  approval: 'never' | 'always' | 'policy';
-}
-
-export interface Agent {
-  id: string;
-  ownerId: string;
-  name: string;
-  instructions: string;
-  model: string;
-  defaults: RunParameters;
-  tools: AgentTool[];
-  maxSteps: number;
-  stepTimeoutSeconds: number;
-}
-
-export interface ChatThread {
-  id: string;
-  title: string | null;
-  metadata?: Record<string, unknown> | null;
-  createdAt: string;
-  updatedAt: string;
-  activeRunId?: string | null;
-}
-
-export type MessageRole = 'user' | 'assistant' | 'tool';
-
-export interface ToolCall {
-  id: string;
-  name: string;
-  /** JSON text as produced by the model (may be malformed). */
-  arguments: string;
-}
-
-export interface Message {
-  id: string;
-  threadId: string;
-  role: MessageRole;
-  content: string;
-  toolCalls?: ToolCall[] | null;
-  toolCallId?: string | null;
-  name?: string | null;
-  runId?: string | null;
-  agentId?: string | null;
-  incomplete?: boolean | null;
-  createdAt: string;
-}
-
-export type RunStatus =
-  | 'queued'
-  | 'in_progress'
-  | 'requires_action'
-  | 'completed'
-  | 'failed'
-  | 'cancelled'
-  | 'expired';
+export type Me = Schemas['MeResponse'];
+export type RunParameters = Schemas['ModelParameters'];
+export type AgentTool = Schemas['ToolGrant'];
+export type Agent = Schemas['AgentDefinition'];
+export type ChatThread = Schemas['ChatThread'];
+export type Message = Schemas['ChatMessage'];
+export type MessageRole = Message['role'];
+export type ToolCall = Schemas['ToolCall'];
+export type Run = Schemas['Run'];
+export type RunStatus = Run['status'];
 
 export const terminalRunStatuses: readonly RunStatus[] = ['completed', 'failed', 'cancelled', 'expired'];
 
-export interface Usage {
-  inputTokens: number;
-  outputTokens: number;
-  cachedTokens?: number;
-}
-
-export interface RunStep {
-  index: number;
-  kind: 'model_call' | 'tool_call';
-  status: string;
-  model?: string;
-  toolCallId?: string;
-  toolName?: string;
-  arguments?: string;
-  resultSummary?: string;
-  usage?: Usage;
-  startedAt: string;
-  completedAt?: string;
-}
-
-export interface PendingToolCall {
-  toolCallId: string;
-  name: string;
-  arguments: string;
-  reason?: string;
-  expiresAt?: string;
-}
-
-export interface Run {
-  id: string;
-  threadId: string;
-  agentId: string;
-  status: RunStatus;
-  parameters?: RunParameters;
-  userMessageId?: string;
-  steps: RunStep[];
-  pendingToolCalls: PendingToolCall[];
-  usage?: Usage;
-  error?: ProblemDetails | null;
-  createdAt: string;
-  startedAt?: string;
-  completedAt?: string;
-}
-
-export interface CreateRunRequest {
-  message: string;
-  agentId?: string;
-  parameters?: RunParameters;
-  stream?: boolean;
-}
-
-export interface UsageTotals {
-  inputTokens: number;
-  outputTokens: number;
-  totalTokens: number;
-  calls: number;
-}
-
-export interface UsageGroup extends UsageTotals {
-  key: string;
-}
-
+export type Usage = Schemas['TokenUsage'];
+export type RunStep = Schemas['RunStep'];
+/** As a run lists it; the tool_call.approval_required event may leave the reason and the expiry out. */
+export type PendingToolCall = Narrow<Schemas['PendingToolCall'], { reason?: string; expiresAt?: string }>;
+export type CreateRunRequest = Schemas['CreateRunRequest'];
+export type UsageTotals = Schemas['UsageTotals'];
+export type UsageGroup = Schemas['UsageGroup'];
+/** The values of the usage routes' groupBy query parameter. */
 export type UsageGroupBy = 'day' | 'agent' | 'model';
-
-export interface UsageReport {
-  from: string;
-  to: string;
-  groupBy: UsageGroupBy;
-  total: UsageTotals;
-  groups: UsageGroup[];
-}
+export type UsageReport = Narrow<Schemas['UsageReport'], { groupBy: UsageGroupBy }>;
 
 // --- admin: policies and activity (role Agents.Admin) --------------------------------------------
 
@@ -183,99 +62,35 @@ export interface JsonSchema {
 export type PolicyStageName = 'request' | 'response' | 'tool_call';
 export type FailMode = 'open' | 'closed';
 
-export interface PolicyInfo {
-  name: string;
-  description: string;
-  stages: PolicyStageName[];
-  defaultTimeoutMs: number;
-  defaultFailMode: FailMode;
-  settingsSchema: JsonSchema;
-}
+export type PolicyInfo = Narrow<Schemas['PolicyInfo'], { stages: PolicyStageName[]; defaultFailMode: FailMode; settingsSchema: JsonSchema }>;
 
 /** One chain entry as configured (file, stored); unset members come from the layer below. */
-export interface PolicyEntry {
-  policy?: string | null;
-  id?: string | null;
-  enabled?: boolean | null;
-  timeoutMs?: number | null;
-  failMode?: string | null;
-  settings?: Record<string, unknown> | null;
-}
+export type PolicyEntry = Schemas['PolicyEntry'];
 
 /** Where an effective value came from, lowest precedence first (`test` only in test results). */
 export type ValueSource = 'default' | 'file' | 'stored' | 'agent' | 'test';
 
-export interface EffectiveEntry {
-  id: string;
-  policy: string;
-  enabled: boolean;
-  timeoutMs: number;
-  failMode: FailMode;
-  settings: Record<string, unknown>;
-  /** Per setting name, and for `enabled`, `timeoutMs`, `failMode`. */
-  sources: Record<string, ValueSource>;
-}
+/** `sources`: per setting name, and for `enabled`, `timeoutMs`, `failMode`. */
+export type EffectiveEntry = Narrow<Schemas['EffectiveEntryView'], { failMode: FailMode; sources: Record<string, ValueSource> }>;
 
-export interface PolicyChainView {
-  /** Where the list of entries came from. */
-  source: 'file' | 'stored' | 'agent';
-  storedVersion: number;
-  updatedBy?: string | null;
-  updatedAt?: string | null;
-  agentId?: string | null;
-  entries: EffectiveEntry[];
-  stored?: PolicyEntry[] | null;
-  file: PolicyEntry[];
-}
+/** `source`: where the list of entries came from. */
+export type PolicyChainView = Narrow<Schemas['PolicyChainView'], { source: 'file' | 'stored' | 'agent'; entries: EffectiveEntry[] }>;
 
-export interface PolicyTestRequest {
-  policy?: string;
-  settings?: Record<string, unknown>;
-  chain?: PolicyEntry[];
-  agentId?: string;
-  surface?: 'openai' | 'anthropic' | 'run';
-  request?: Record<string, unknown>;
-  response?: string;
-  toolCalls?: { name: string; arguments?: string }[];
-}
+export type PolicyTestRequest = Narrow<Schemas['PolicyTestRequest'], { surface?: 'openai' | 'anthropic' | 'run' | null }>;
 
 export type PolicyActionName = 'pass' | 'modify' | 'block' | 'require_approval';
 
-export interface PolicyTestResult {
-  request: PolicyActionName;
-  modifiedRequest?: Record<string, unknown> | null;
-  response?: PolicyActionName | null;
-  responseText?: string | null;
-  toolCalls: { name: string; action: PolicyActionName; policy?: string | null; reason?: string | null }[];
-  decisions: ActivityEvent[];
-}
+export type PolicyTestResult = Narrow<
+  Schemas['PolicyTestResult'],
+  {
+    request: PolicyActionName;
+    response?: PolicyActionName | null;
+    toolCalls: Narrow<Schemas['PolicyToolCallResult'], { action: PolicyActionName }>[];
+  }
+>;
 
 /** One event of the admins' activity stream; members that do not apply are left out. */
-export interface ActivityEvent {
-  id: string;
-  type: string;
-  at: string;
-  instance?: string;
-  surface?: string;
-  userId?: string;
-  requestId?: string;
-  model?: string;
-  agentId?: string;
-  runId?: string;
-  policy?: string;
-  stage?: string;
-  action?: string;
-  tool?: string;
-  reason?: string;
-  score?: number;
-  status?: number;
-  code?: string;
-  stream?: boolean;
-  partial?: boolean;
-  inputTokens?: number;
-  outputTokens?: number;
-  durationMs?: number;
-}
+export type ActivityEvent = Schemas['ActivityEvent'];
 
 export interface ActivityFilters {
   type?: string;

@@ -4,7 +4,7 @@ import { composeChat, itemsFromMessages, mergeMessages, storedHoldsRun } from '.
 import { initialRunState, type RunViewState } from './runReducer';
 
 const at = (s: number) => new Date(Date.UTC(2026, 10, 22, 10, 0, s)).toISOString();
-const msg = (m: Partial<Message> & Pick<Message, 'id' | 'role'>): Message => ({ threadId: 't1', content: '', createdAt: at(0), ...m });
+const msg = (m: Partial<Message> & Pick<Message, 'id' | 'role'>): Message => ({ threadId: 't1', content: '', createdAt: at(0), incomplete: false, sortKey: '', ...m });
 
 describe('itemsFromMessages', () => {
   it('turns tool calls into steps completed by their tool messages', () => {
