@@ -216,9 +216,12 @@ public sealed class AdminAndRequestLimitsTests(HostFixture host) : IClassFixture
         expecting.Http.DefaultRequestHeaders.ExpectContinue = true;
         (await expecting.PostAsync("/api/v1/threads", declared)).Code.ShouldBe("body_too_large");
 
+        // A query value of the wrong kind is named in the caller's terms, never as a .NET type (int?, Nullable<int>).
         var notANumber = await host.Bob.GetAsync("/api/v1/threads?limit=abc");
         notANumber.Status.ShouldBe(HttpStatusCode.BadRequest);
-        notANumber.Body!["detail"]!.GetValue<string>().ShouldContain("limit");
+        ErrorOf(notANumber, "limit").ShouldBe("must be a whole number, not 'abc'");
+        notANumber.Body!.ToJsonString().ShouldNotContain("int?");
+        ErrorOf(await host.Bob.PostAsync($"/api/v1/threads/{await host.Bob.CreateThreadAsync()}/runs?wait=maybe", new { message = "hi" }), "wait").ShouldBe("must be true or false, not 'maybe'");
 
         ErrorOf(await host.Bob.GetAsync("/api/v1/threads?limit=101"), "limit").ShouldContain("100");
         ErrorOf(await host.Bob.PostAsync("/api/v1/threads", new { title = new string('t', 201) }), "title").ShouldContain("200");
