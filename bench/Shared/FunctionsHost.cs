@@ -122,7 +122,6 @@ public sealed class FunctionsHost : IAsyncDisposable
     public static Dictionary<string, string> RequiredSettings(FunctionsHostOptions options, string storage, string hubName, string database) => new(StringComparer.Ordinal)
     {
         ["AzureWebJobsStorage"] = storage,
-        ["Storage__ConnectionString"] = storage,
         ["DurableTask__HubName"] = hubName,
         // The Durable extension names its worker "<WEBSITE_CURRENT_STAMPNAME>:<RoleInstanceId>" when both are set (else
         // the machine name, which two hosts on one task hub would share).

@@ -241,7 +241,6 @@ var corsOrigins = union([webUrl], extraOrigins)
 var appSettings = {
   Cosmos__Endpoint: cosmos.outputs.endpoint
   Cosmos__Database: cosmosDatabaseName
-  Storage__QueueServiceUri: storageQueueServiceUri
   Model__Endpoint: modelEndpoint
   Model__Deployment: modelName
   Model__UseEntraId: 'true'

@@ -48,7 +48,6 @@ $localSettings = [ordered]@{
         AzureWebJobsStorage__blobServiceUri     = $values.STORAGE_BLOB_SERVICE_URI
         AzureWebJobsStorage__queueServiceUri    = $values.STORAGE_QUEUE_SERVICE_URI
         AzureWebJobsStorage__tableServiceUri    = $values.STORAGE_TABLE_SERVICE_URI
-        Storage__QueueServiceUri                = $values.STORAGE_QUEUE_SERVICE_URI
         Cosmos__Endpoint                        = $values.COSMOS_ENDPOINT
         Cosmos__Database                        = $values.COSMOS_DATABASE
         Model__Endpoint                         = $values.MODEL_ENDPOINT

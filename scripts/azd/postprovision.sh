@@ -51,7 +51,6 @@ cat >"$tmp" <<EOF
     "AzureWebJobsStorage__blobServiceUri": "$(j "$STORAGE_BLOB_SERVICE_URI")",
     "AzureWebJobsStorage__queueServiceUri": "$(j "$STORAGE_QUEUE_SERVICE_URI")",
     "AzureWebJobsStorage__tableServiceUri": "$(j "$STORAGE_TABLE_SERVICE_URI")",
-    "Storage__QueueServiceUri": "$(j "$STORAGE_QUEUE_SERVICE_URI")",
     "Cosmos__Endpoint": "$(j "$COSMOS_ENDPOINT")",
     "Cosmos__Database": "$(j "$COSMOS_DATABASE")",
     "Model__Endpoint": "$(j "$MODEL_ENDPOINT")",

@@ -1,11 +1,11 @@
 using System.Net;
 using Agents.Application.Storage.Cosmos;
-using Agents.Application.Storage.Queues;
+using Azure.Storage.Queues;
 using Microsoft.Azure.Cosmos;
 
 namespace Agents.IntegrationTests;
 
-/// <summary>The local stack is real: the Cosmos SDK, the queue REST client and the PKCE flow against the emulators.</summary>
+/// <summary>The local stack is real: the Cosmos SDK, the queues as the app registers them and the PKCE flow against the emulators.</summary>
 public sealed class LocalStackTests
 {
     private sealed record Item(string Id, string Pk, int Rank, string Name);
@@ -48,15 +48,18 @@ public sealed class LocalStackTests
     }
 
     [Fact]
-    public async Task Queue_SentMessages_AreCounted_AndADelayedOneToo()
+    public async Task Queues_AsTheAppRegistersThem_SendBase64Text_TheTriggersRead_AndADelayedMessageToo()
     {
-        using var http = new HttpClient();
-        var client = new StorageQueueClient(http, QueueEndpoint.From(new QueueOptions { ConnectionString = StackEnvironment.Current.StorageConnection }, null));
-        var queue = "stack-" + Guid.NewGuid().ToString("N")[..12];
-        await client.CreateIfNotExistsAsync(queue);
-        await client.SendMessageAsync(queue, "{\"hello\":\"wörld\"}");
-        await client.SendMessageAsync(queue, "delayed", TimeSpan.FromSeconds(30));
-        (await client.GetApproximateCountAsync(queue)).ShouldBe(2); // SharedKey signing accepted by Azurite, both stored
+        var queue = TestQueues.For(StackEnvironment.Current.StorageConnection).GetQueueClient("stack-" + Guid.NewGuid().ToString("N")[..12]);
+        await queue.CreateIfNotExistsAsync();
+        await queue.SendMessageAsync("{\"hello\":\"wörld\"}");
+        await queue.SendMessageAsync("delayed", TimeSpan.FromSeconds(30));
+
+        (await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount.ShouldBe(2);
+        // What the Functions queue trigger reads: the text, base64-encoded in the message.
+        var raw = new QueueClient(StackEnvironment.Current.StorageConnection, queue.Name);
+        var received = (await raw.ReceiveMessageAsync()).Value;
+        received.MessageText.ShouldBe(Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("{\"hello\":\"wörld\"}")));
     }
 
     [Fact]

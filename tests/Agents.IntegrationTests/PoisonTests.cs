@@ -29,15 +29,14 @@ public sealed class PoisonTests
             [], TokenUsage.Zero, [], []);
         var message = new PersistenceMessage { Run = new RunRef(userId, parked["tenantId"]!.GetValue<string>(), thread, run), Update = broken };
         await using var storage = await settings.Storage.UseAsync();
-        using var http = new HttpClient();
-        var queues = new StorageQueueClient(http, QueueEndpoint.From(new QueueOptions { ConnectionString = storage.ConnectionString }, null));
-        await queues.SendMessageAsync(QueueNames.Persist, JsonSerializer.Serialize(message, CosmosDatabase.Json));
+        var queues = TestQueues.For(storage.ConnectionString);
+        await queues.GetQueueClient(QueueNames.Persist).SendMessageAsync(JsonSerializer.Serialize(message, CosmosDatabase.Json));
 
         var done = await api.WaitRunAsync(thread, run, timeoutSeconds: 90);
         done["status"]!.GetValue<string>().ShouldBe("failed");
         done["error"]!["code"]!.GetValue<string>().ShouldBe("run_not_stored");
         (await api.GetAsync($"/api/v1/threads/{thread}")).Body!["activeRunId"].ShouldBeNull();
-        (await queues.GetApproximateCountAsync(QueueNames.Poison(QueueNames.Persist))).ShouldBeLessThanOrEqualTo(1);
+        (await queues.GetQueueClient(QueueNames.Poison(QueueNames.Persist)).GetPropertiesAsync()).Value.ApproximateMessagesCount.ShouldBeLessThanOrEqualTo(1);
         host.Output.ShouldContain($"Run {run} failed: one of its updates could not be stored");
     }
 }

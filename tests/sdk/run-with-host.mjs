@@ -54,7 +54,6 @@ const host = spawn(launcher, ['--app', app, '--port', String(port), '--storage',
   stdio: ['ignore', console_, console_],
   env: {
     ...env,
-    Storage__ConnectionString: storage,
     DurableTask__HubName: `sdk${id}`,
     Runs__SweepSchedule: '*/10 * * * * *',
     Cosmos__Endpoint: stack.AGENTS_COSMOS_ENDPOINT,

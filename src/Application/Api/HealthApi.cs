@@ -3,6 +3,7 @@ using Agents.Application.Hosting;
 using Agents.Application.Models;
 using Agents.Application.Storage.Cosmos;
 using Agents.Application.Storage.Queues;
+using Azure.Storage.Queues;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -55,9 +56,11 @@ public static class HealthApi
 }
 
 /// <summary>Readiness probe of the queue service: the persist queue answers.</summary>
-public sealed class QueueProbe(StorageQueueClient client)
+public sealed class QueueProbe(QueueServiceClient queues)
 {
-    public Task ProbeAsync(CancellationToken ct) => client.GetApproximateCountAsync(QueueNames.Persist, ct);
+    private readonly QueueClient persist = queues.GetQueueClient(QueueNames.Persist);
+
+    public Task ProbeAsync(CancellationToken ct) => persist.GetPropertiesAsync(ct);
 }
 
 /// <summary>Readiness probe of the model endpoint: its model list answers.</summary>

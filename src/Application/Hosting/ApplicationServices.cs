@@ -34,8 +34,6 @@ public static class ApplicationServices
     public static IServiceCollection AddAgentsApplication(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddValidatedOptions<CosmosOptions>(CosmosOptions.Section);
-        services.AddValidatedOptions<QueueOptions>(QueueOptions.Section, o => o.ConnectionString is not null || o.QueueServiceUri is not null,
-            "Set Storage:ConnectionString (Azurite or keys) or Storage:QueueServiceUri (managed identity).");
         services.AddValidatedOptions<ModelOptions>(ModelOptions.Section, o => o.UseEntraId || o.Endpoint?.IsLoopback == true || !string.IsNullOrEmpty(o.ApiKey),
             "Set Model:ApiKey, or Model:UseEntraId=true for Azure OpenAI with a managed identity.");
         services.AddValidatedOptions<RunEngineOptions>(RunEngineOptions.Section);
@@ -52,9 +50,7 @@ public static class ApplicationServices
         services.AddHttpClient(ModelProbe.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan);
 
         services.AddSingleton(sp => new CosmosDatabase(sp.GetRequiredService<CosmosOptions>(), Credential(sp, string.IsNullOrEmpty(sp.GetRequiredService<CosmosOptions>().Key))));
-        services.AddSingleton(sp => new StorageQueueClient(
-            sp.GetRequiredService<IHttpClientFactory>().CreateClient("queues"),
-            QueueEndpoint.From(sp.GetRequiredService<QueueOptions>(), Credential(sp, sp.GetRequiredService<QueueOptions>().ConnectionString is null))));
+        services.AddStorageQueues(configuration);
         services.AddSingleton(sp => new ModelClient(
             sp.GetRequiredService<ModelOptions>(), Credential(sp, sp.GetRequiredService<ModelOptions>().UseEntraId),
             sp.GetRequiredService<IHttpClientFactory>().CreateClient(ModelProbe.HttpClientName)));

@@ -1,6 +1,7 @@
 using Agents.Application.Agents;
 using Agents.Application.Storage.Cosmos;
 using Agents.Application.Storage.Queues;
+using Azure.Storage.Queues;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -13,7 +14,7 @@ namespace Agents.Application.Hosting;
 /// answers 503 to what needs them, instead of crash-looping its worker until the host gives up.
 /// </summary>
 public sealed partial class StoreInitializer(
-    CosmosDatabase cosmos, CosmosOptions cosmosOptions, StorageQueueClient queues,
+    CosmosDatabase cosmos, CosmosOptions cosmosOptions, QueueServiceClient queues,
     AgentStore agents, AgentDefaults defaults, TimeProvider clock, ILogger<StoreInitializer> logger) : BackgroundService
 {
     private static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(1);
@@ -46,8 +47,8 @@ public sealed partial class StoreInitializer(
 
     private async Task InitializeAsync(CancellationToken ct)
     {
-        await queues.CreateIfNotExistsAsync(QueueNames.Persist, ct).ConfigureAwait(false);
-        await queues.CreateIfNotExistsAsync(QueueNames.Poison(QueueNames.Persist), ct).ConfigureAwait(false);
+        await queues.GetQueueClient(QueueNames.Persist).CreateIfNotExistsAsync(cancellationToken: ct).ConfigureAwait(false);
+        await queues.GetQueueClient(QueueNames.Poison(QueueNames.Persist)).CreateIfNotExistsAsync(cancellationToken: ct).ConfigureAwait(false);
         if (cosmosOptions.CreateIfNotExists)
         {
             await cosmos.EnsureCreatedAsync(ct).ConfigureAwait(false);

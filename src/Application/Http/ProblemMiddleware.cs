@@ -87,7 +87,8 @@ public static partial class ProblemMiddleware
         BadHttpRequestException b => new ApiProblem(400, "bad_request", "The request is not valid", b.Message),
         CosmosException { StatusCode: HttpStatusCode.PreconditionFailed } => Problems.Conflict("concurrent_update", "Someone else changed it first", "Read it again and retry."),
         CosmosException { StatusCode: HttpStatusCode.TooManyRequests or HttpStatusCode.ServiceUnavailable or HttpStatusCode.RequestTimeout } => Problems.Unavailable("The database"),
-        HttpRequestException or QueueServiceException => Problems.Unavailable("A storage service"),
+        HttpRequestException => Problems.Unavailable("A storage service"),
+        _ when StorageQueues.IsUnavailable(e) => Problems.Unavailable("The queue service"),
         _ => Problems.Unexpected(),
     };
 

@@ -57,7 +57,7 @@ public static class TransientFailures
     private static bool IsTransient(Exception e) => e switch
     {
         CosmosException { StatusCode: HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests or HttpStatusCode.ServiceUnavailable } => true,
-        QueueServiceException { Status: HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests or >= HttpStatusCode.InternalServerError } => true,
+        _ when StorageQueues.IsUnavailable(e) => true,
         HttpRequestException or TimeoutException or OperationCanceledException => true,
         _ => false,
     };

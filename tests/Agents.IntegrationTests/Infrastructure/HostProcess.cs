@@ -257,7 +257,6 @@ public sealed class HostProcess : IAsyncDisposable
         var env = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["AzureWebJobsStorage"] = storage,
-            ["Storage__ConnectionString"] = storage,
             ["DurableTask__HubName"] = settings.HubName,
             ["AzureFunctionsJobHost__extensions__durableTask__hubName"] = settings.HubName,
             ["WEBSITE_CURRENT_STAMPNAME"] = StampName,
