@@ -1,3 +1,4 @@
+using System.Buffers.Text;
 using System.Net;
 using System.Text;
 using System.Text.Json;
@@ -121,9 +122,10 @@ public sealed class DocumentContainer(Container container)
         return node;
     }
 
+    /// <summary>A cursor is Cosmos DB's continuation token, base64url-encoded (RFC 4648 §5) so it goes in a query string as it is.</summary>
     private static string? EncodeCursor(string? continuation) => continuation is null
         ? null
-        : Convert.ToBase64String(Encoding.UTF8.GetBytes(continuation)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        : Base64Url.EncodeToString(Encoding.UTF8.GetBytes(continuation));
 
     private static string? DecodeCursor(string? cursor)
     {
@@ -133,9 +135,7 @@ public sealed class DocumentContainer(Container container)
         }
         try
         {
-            var s = cursor.Replace('-', '+').Replace('_', '/');
-            s += new string('=', (4 - (s.Length % 4)) % 4);
-            return Encoding.UTF8.GetString(Convert.FromBase64String(s));
+            return Encoding.UTF8.GetString(Base64Url.DecodeFromChars(cursor));
         }
         catch (FormatException)
         {
