@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Agents.Application.Hosting;
 using Agents.Application.Models;
 using Agents.Application.Storage.Cosmos;
@@ -6,61 +5,93 @@ using Agents.Application.Storage.Queues;
 using Azure.Storage.Queues;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Agents.Application.Api;
-
-public sealed record DependencyState(string Status, long DurationMs, string? Error = null);
 
 /// <summary>Liveness: the process answers.</summary>
 public sealed record LivenessReport(string Status);
 
+public sealed record DependencyState(string Status, long DurationMs, string? Error = null);
+
 public sealed record ReadinessReport(string Status, IReadOnlyDictionary<string, DependencyState> Checks);
 
 /// <summary>
-/// Readiness: Cosmos DB, the queues and the model endpoint each answer within a short timeout, and the start-up set-up
-/// (<see cref="StoreInitializer"/>) is done (liveness, that the
-/// process answers, needs no handler: the health/live function answers it itself). Anonymous: it reveals no data, only
-/// each dependency's state.
+/// Readiness, on .NET's health checks (<see cref="AddReadinessChecks"/>): Cosmos DB, the queues and the model endpoint
+/// each answer within <see cref="CheckTimeout"/>, and the start-up set-up (<see cref="StoreInitializer"/>) is done.
+/// Liveness needs no handler: the health/live function answers it itself. Anonymous, so a failed check says only
+/// which dependency is down and how (the health check service logs the exception for the operator).
 /// </summary>
 public static class HealthApi
 {
-    private static readonly TimeSpan CheckTimeout = TimeSpan.FromSeconds(3);
+    public static readonly TimeSpan CheckTimeout = TimeSpan.FromSeconds(3);
 
-    public static async Task<Results<Ok<ReadinessReport>, JsonHttpResult<ReadinessReport>>> Ready(CosmosDatabase cosmos, QueueProbe queues, ModelProbe model, StoreInitializer setup, CancellationToken ct)
+    public static IServiceCollection AddReadinessChecks(this IServiceCollection services)
     {
-        var checks = await Task.WhenAll(
-            Check("cosmos", c => cosmos.Client.GetDatabase(cosmos.DatabaseName).ReadAsync(cancellationToken: c), ct),
-            Check("queues", queues.ProbeAsync, ct),
-            Check("model", model.ProbeAsync, ct),
-            Task.FromResult((Name: "setup", State: setup.IsDone ? new DependencyState("up", 0) : new DependencyState("down", 0, "the database, containers and queues are not set up yet"))));
-        var report = new ReadinessReport(checks.All(c => c.State.Status == "up") ? "ready" : "not_ready", checks.ToDictionary(c => c.Name, c => c.State));
-        return report.Status == "ready" ? TypedResults.Ok(report) : TypedResults.Json(report, statusCode: StatusCodes.Status503ServiceUnavailable);
+        services.AddHealthChecks()
+            .AddCheck<CosmosCheck>("cosmos", timeout: CheckTimeout)
+            .AddCheck<QueueCheck>("queues", timeout: CheckTimeout)
+            .AddCheck<ModelCheck>("model", timeout: CheckTimeout)
+            .AddCheck<SetupCheck>("setup");
+        return services;
     }
 
-    private static async Task<(string Name, DependencyState State)> Check(string name, Func<CancellationToken, Task> probe, CancellationToken ct)
+    public static async Task<Results<Ok<ReadinessReport>, JsonHttpResult<ReadinessReport>>> Ready(HealthCheckService health, CancellationToken ct)
     {
-        var started = Stopwatch.GetTimestamp();
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(CheckTimeout);
-        try
-        {
-            await probe(timeout.Token).WaitAsync(timeout.Token).ConfigureAwait(false);
-            return (name, new DependencyState("up", (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds));
-        }
-        catch (Exception e) when (!ct.IsCancellationRequested)
-        {
-            var error = e is OperationCanceledException ? $"no answer within {CheckTimeout.TotalSeconds:0} s" : e.GetType().Name;
-            return (name, new DependencyState("down", (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds, error));
-        }
+        var result = await health.CheckHealthAsync(ct).ConfigureAwait(false);
+        var checks = result.Entries.ToDictionary(e => e.Key, e => new DependencyState(
+            e.Value.Status == HealthStatus.Healthy ? "up" : "down", (long)e.Value.Duration.TotalMilliseconds, e.Value.Status == HealthStatus.Healthy ? null : e.Value.Description));
+        var report = new ReadinessReport(result.Status == HealthStatus.Healthy ? "ready" : "not_ready", checks);
+        return result.Status == HealthStatus.Healthy ? TypedResults.Ok(report) : TypedResults.Json(report, statusCode: StatusCodes.Status503ServiceUnavailable);
     }
-}
 
-/// <summary>Readiness probe of the queue service: the persist queue answers.</summary>
-public sealed class QueueProbe(QueueServiceClient queues)
-{
-    private readonly QueueClient persist = queues.GetQueueClient(QueueNames.Persist);
+    /// <summary>A probe as a health check: healthy when it answers; a failure or the registration's timeout is unhealthy, said plainly.</summary>
+    private abstract class ProbeCheck : IHealthCheck
+    {
+        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                await ProbeAsync(cancellationToken).ConfigureAwait(false);
+                return HealthCheckResult.Healthy();
+            }
+            catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested)
+            {
+                return HealthCheckResult.Unhealthy($"no answer within {CheckTimeout.TotalSeconds:0} s", e);
+            }
+            catch (Exception e)
+            {
+                return HealthCheckResult.Unhealthy("unreachable or failing", e);
+            }
+        }
 
-    public Task ProbeAsync(CancellationToken ct) => persist.GetPropertiesAsync(ct);
+        protected abstract Task ProbeAsync(CancellationToken ct);
+    }
+
+    private sealed class CosmosCheck(CosmosDatabase cosmos) : ProbeCheck
+    {
+        protected override Task ProbeAsync(CancellationToken ct) => cosmos.Client.GetDatabase(cosmos.DatabaseName).ReadAsync(cancellationToken: ct);
+    }
+
+    /// <summary>The persist queue answers.</summary>
+    private sealed class QueueCheck(QueueServiceClient queues) : ProbeCheck
+    {
+        private readonly QueueClient persist = queues.GetQueueClient(QueueNames.Persist);
+
+        protected override Task ProbeAsync(CancellationToken ct) => persist.GetPropertiesAsync(ct);
+    }
+
+    private sealed class ModelCheck(ModelProbe model) : ProbeCheck
+    {
+        protected override Task ProbeAsync(CancellationToken ct) => model.ProbeAsync(ct);
+    }
+
+    private sealed class SetupCheck(StoreInitializer setup) : IHealthCheck
+    {
+        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+            Task.FromResult(setup.IsDone ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("the database, containers and queues are not set up yet"));
+    }
 }
 
 /// <summary>Readiness probe of the model endpoint: its model list answers.</summary>

@@ -73,8 +73,8 @@ public static class ApplicationServices
         services.AddAgentsLimits();
         services.AddSingleton<RunActivities>();
         services.AddSingleton<RunService>();
-        services.AddSingleton<QueueProbe>();
         services.AddSingleton<ModelProbe>();
+        services.AddReadinessChecks();
         services.AddAgentsPoliciesAndGateway(); // the policy chain is the runs' IToolReviewer (instead of AllowAllReviewer)
 
         services.AddSingleton<IToolProvider, BuiltInTools>();

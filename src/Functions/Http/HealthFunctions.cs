@@ -1,16 +1,15 @@
 using Agents.Application.Api;
-using Agents.Application.Hosting;
-using Agents.Application.Storage.Cosmos;
 using Agents.Functions.OpenApi;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Agents.Functions.Http;
 
 /// <summary>Health (<see cref="HealthApi"/>): anonymous, outside /api/v1.</summary>
 [Tags("health")]
-public sealed class HealthFunctions(CosmosDatabase cosmos, QueueProbe queues, ModelProbe model, StoreInitializer setup)
+public sealed class HealthFunctions(HealthCheckService health)
 {
     [Function(nameof(Live))]
     [EndpointSummary("Liveness: the process answers")]
@@ -21,5 +20,5 @@ public sealed class HealthFunctions(CosmosDatabase cosmos, QueueProbe queues, Mo
     [EndpointSummary("Readiness: Cosmos DB, the queues and the model endpoint answer, and the set-up is done")]
     [Response(503, typeof(ReadinessReport), "Not ready: the report says which check is down")]
     public Task<Results<Ok<ReadinessReport>, JsonHttpResult<ReadinessReport>>> Ready([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health/ready")] HttpRequest req) =>
-        HealthApi.Ready(cosmos, queues, model, setup, req.HttpContext.RequestAborted);
+        HealthApi.Ready(health, req.HttpContext.RequestAborted);
 }
