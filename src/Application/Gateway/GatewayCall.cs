@@ -1,3 +1,4 @@
+using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
@@ -134,7 +135,8 @@ public sealed partial class GatewayCall : IAsyncDisposable
         billed = true;
         using var idle = CancellationTokenSource.CreateLinkedTokenSource(ct);
         await using var body = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
-        using var reader = new StreamReader(body, Encoding.UTF8);
+        // .NET's SSE parser: multi-line data, CRLF or LF, comments and event names as the spec says.
+        await using var events = SseParser.Create(body).EnumerateAsync(idle.Token).GetAsyncEnumerator(idle.Token);
 
         var reviewText = chain.Reviews(PolicyStage.Response);
         var reviewTools = chain.Reviews(PolicyStage.ToolCall);
@@ -144,22 +146,13 @@ public sealed partial class GatewayCall : IAsyncDisposable
         GatewayChunk? usageChunk = null;
         while (true)
         {
-            var (line, failure) = await NextLineAsync(reader, idle, ct).ConfigureAwait(false);
+            var (payload, failure) = await NextEventAsync(events, idle, ct).ConfigureAwait(false);
             if (failure is not null)
             {
                 yield return new GatewayChunk(ChunkKind.Error, null, null, Failed(failure).Problem);
                 yield break;
             }
-            if (line is null)
-            {
-                break;
-            }
-            if (!line.StartsWith("data:", StringComparison.Ordinal))
-            {
-                continue; // blank lines, comments, event names
-            }
-            var payload = line.AsSpan(5).TrimStart().ToString();
-            if (payload == "[DONE]")
+            if (payload is null || payload == "[DONE]")
             {
                 break;
             }
@@ -348,12 +341,13 @@ public sealed partial class GatewayCall : IAsyncDisposable
         throw Failed(last!);
     }
 
-    private async Task<(string? Line, ApiProblem? Failure)> NextLineAsync(StreamReader reader, CancellationTokenSource idle, CancellationToken ct)
+    /// <summary>The data of the next event (null at the end of the stream), or why there is none: the idle timeout, a broken connection.</summary>
+    private async Task<(string? Data, ApiProblem? Failure)> NextEventAsync(IAsyncEnumerator<SseItem<string>> events, CancellationTokenSource idle, CancellationToken ct)
     {
         idle.CancelAfter(TimeSpan.FromSeconds(gateway.Options.StreamIdleSeconds));
         try
         {
-            return (await reader.ReadLineAsync(idle.Token).ConfigureAwait(false), null);
+            return (await events.MoveNextAsync().ConfigureAwait(false) ? events.Current.Data : null, null);
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
