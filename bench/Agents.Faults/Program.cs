@@ -2,11 +2,11 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using Agents.Faults;
 
-// dotnet Agents.Faults.dll [kill|cosmos|storage|instances|fuzz|all] [--runs N] [--kills N] [--seed N] [--outage-seconds N] [--out FILE] [--timeout-minutes N]
+// dotnet Agents.Faults.dll [kill|cosmos|storage|instances|model|fuzz|all] [--runs N] [--kills N] [--seed N] [--outage-seconds N] [--out FILE] [--timeout-minutes N]
 var scenario = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "all";
-if (scenario is not ("kill" or "cosmos" or "storage" or "instances" or "fuzz" or "all") || args.Contains("--help"))
+if (scenario is not ("kill" or "cosmos" or "storage" or "instances" or "model" or "fuzz" or "all") || args.Contains("--help"))
 {
-    Console.Error.WriteLine("usage: Agents.Faults [kill|cosmos|storage|instances|fuzz|all] [--runs 100 (kill), 30 (cosmos, storage), 20 (instances)] [--kills 10] [--seed 42] [--outage-seconds 10] [--out FILE] [--timeout-minutes 60]");
+    Console.Error.WriteLine("usage: Agents.Faults [kill|cosmos|storage|instances|model|fuzz|all] [--runs 100 (kill), 30 (cosmos, storage, model: a phase), 20 (instances)] [--kills 10] [--seed 42] [--outage-seconds 10] [--out FILE] [--timeout-minutes 60]");
     return args.Contains("--help") ? 0 : 2;
 }
 int Option(string name, int fallback) =>
@@ -38,6 +38,10 @@ try
     if (scenario is "instances" or "all")
     {
         reports.Add(await TwoInstances.RunAsync(repo, Path.Combine(work, "instances"), new TwoInstances.Options(Option("--runs", 20)), stop.Token));
+    }
+    if (scenario is "model" or "all")
+    {
+        reports.Add(await ModelFailures.RunAsync(repo, Path.Combine(work, "model"), new ModelFailures.Options(Option("--runs", 30)), stop.Token));
     }
     if (scenario is "fuzz" or "all")
     {

@@ -32,6 +32,9 @@ public sealed class ResilientApi(HttpClient http, TokenCache token)
     /// <summary>Answers of 500 or above other than 502-504: what the API must never give.</summary>
     public int ServerErrors => statuses.Where(s => s.Key >= 500 && s.Key is not (502 or 503 or 504)).Sum(s => s.Value);
 
+    /// <summary>Answers of 500 or above, 502-504 included: with the host and its dependencies up throughout, there must be none.</summary>
+    public int AnswersOf5xx => statuses.Where(s => s.Key >= 500).Sum(s => s.Value);
+
     /// <summary>Requests sent again, for any reason.</summary>
     public int Retries => retries;
 

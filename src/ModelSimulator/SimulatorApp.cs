@@ -32,10 +32,13 @@ public static class SimulatorApp
             .ValidateOnStart();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<FailureCounter>();
+        builder.Services.AddSingleton<RequestStats>();
         builder.Services.AddSingleton<ChatCompletionHandler>();
 
         var app = builder.Build();
         app.MapGet("/health", () => TypedResults.Text("ok"));
+        var stats = app.Services.GetRequiredService<RequestStats>();
+        app.MapGet("/stats", () => TypedResults.Json(stats.Snapshot(), SimJsonContext.Default.SimulatorStats));
         app.MapModels();
         app.MapChatCompletions();
         return app;

@@ -81,6 +81,48 @@ public sealed class FailureDirectiveTests(SimulatorFixture sim) : IClassFixture<
     }
 
     [Fact]
+    public async Task Error500_ForOneModel_FailsThatModel_WhileAnotherAnswersTheSameConversation()
+    {
+        const string text = "primary down [[sim error=500 model=sim-small]]";
+
+        using var primary = await sim.PostChatAsync(SimulatorFixture.UserRequest(text, model: "sim-small"));
+        using var fallback = await sim.PostChatAsync(SimulatorFixture.UserRequest(text, model: "sim-large"));
+
+        primary.StatusCode.ShouldBe(HttpStatusCode.InternalServerError);
+        fallback.StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task Times_WithModel_CountsOnlyThatModelsSightings()
+    {
+        const string text = "primary throttled once [[sim error=429 times=1 model=sim-small]]";
+
+        using var other = await sim.PostChatAsync(SimulatorFixture.UserRequest(text, model: "sim-large"));
+        using var first = await sim.PostChatAsync(SimulatorFixture.UserRequest(text, model: "sim-small"));
+        using var second = await sim.PostChatAsync(SimulatorFixture.UserRequest(text, model: "sim-small"));
+
+        other.StatusCode.ShouldBe(HttpStatusCode.OK);
+        first.StatusCode.ShouldBe(HttpStatusCode.TooManyRequests);
+        second.StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task HangAndDrop_ForOneModel_LeaveAnotherModelsStreamWhole()
+    {
+        ChatMessage[] messages = [new UserChatMessage("primary broken [[sim tokens=4 hang drop=1 model=sim-small]]")];
+
+        var count = 0;
+        await foreach (var update in sim.Chat(model: "sim-large").CompleteChatStreamingAsync(messages))
+        {
+            count += update.ContentUpdate.Count(p => p.Text.Length > 0);
+        }
+
+        count.ShouldBe(4);
+        await Should.ThrowAsync<Exception>(
+            () => sim.Chat(networkTimeout: TimeSpan.FromMilliseconds(500)).CompleteChatAsync(messages));
+    }
+
+    [Fact]
     public async Task Drop_MidStream_MakesTheSdkStreamThrowAfterThoseChunks()
     {
         var received = new List<string>();

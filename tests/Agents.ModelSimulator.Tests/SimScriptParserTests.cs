@@ -63,6 +63,35 @@ public sealed class SimScriptParserTests
         script.Tokens.ShouldBe(2);
     }
 
+    [Fact]
+    public void Model_ScopesTheFailuresToRequestsForThatModel()
+    {
+        SimScriptParser.TryParseMessage("[[sim error=500 model=sim-small]]", out var script, out var error).ShouldBeTrue(error);
+
+        script.FailingModel.ShouldBe("sim-small");
+        script.FailsFor("sim-small").ShouldBeTrue();
+        script.FailsFor("SIM-Small").ShouldBeTrue();
+        script.FailsFor("sim-large").ShouldBeFalse();
+    }
+
+    [Fact]
+    public void Model_WithoutAFailure_FailsNothing()
+    {
+        SimScriptParser.TryParseMessage("[[sim tokens=3 model=sim-small]]", out var script, out _).ShouldBeTrue();
+
+        script.FailsFor("sim-small").ShouldBeFalse();
+    }
+
+    [Theory]
+    [InlineData("[[sim error=500 model=]]")]
+    [InlineData("[[sim error=500 model=\" \"]]")]
+    public void Model_Empty_IsRejectedNamingTheItem(string text)
+    {
+        SimScriptParser.TryParseMessage(text, out _, out var error).ShouldBeFalse();
+
+        error.ShouldBe("model= needs a model name: the \"model\" of the requests that error, hang and drop apply to (model=sim-small).");
+    }
+
     [Theory]
     [InlineData("[[sim tokens=5")]
     [InlineData("[[sim tokens=-1]]")]
@@ -75,6 +104,7 @@ public sealed class SimScriptParserTests
     [InlineData("[[sim args='[1,2]']]")]
     [InlineData("[[sim tool=a args={} args={}]]")]
     [InlineData("[[sim hang=maybe]]")]
+    [InlineData("[[sim error=500 model]]")]
     public void InvalidDirective_IsRejectedWithAMessage(string text)
     {
         SimScriptParser.TryParseMessage(text, out _, out var error).ShouldBeFalse();

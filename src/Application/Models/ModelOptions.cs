@@ -37,9 +37,20 @@ public sealed class ModelOptions
     [Range(1, 600)]
     public int MaxRetryAfterSeconds { get; set; } = 60;
 
-    /// <summary>Failures in a row (within the sampling window) that open an endpoint's circuit.</summary>
+    /// <summary>
+    /// The fewest attempts on a deployment within <see cref="CircuitBreakerSamplingSeconds"/> that open its circuit,
+    /// when 90 % of them failed (429, 5xx, timeouts, broken connections).
+    /// </summary>
     [Range(2, 1000)]
     public int CircuitBreakerMinimumThroughput { get; set; } = 10;
+
+    /// <summary>
+    /// The window over which the circuit judges a deployment's attempts. Short, because the window's successes outvote
+    /// its failures: under steady traffic, a deployment that starts failing every call has its circuit opened only
+    /// after most of a window has passed, however many calls it served before.
+    /// </summary>
+    [Range(1, 600)]
+    public int CircuitBreakerSamplingSeconds { get; set; } = 10;
 
     [Range(1, 3600)]
     public int CircuitBreakerBreakSeconds { get; set; } = 30;

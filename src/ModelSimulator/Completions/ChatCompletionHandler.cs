@@ -10,6 +10,7 @@ namespace Agents.ModelSimulator.Completions;
 internal sealed class ChatCompletionHandler(
     IOptions<SimulatorOptions> options,
     FailureCounter failures,
+    RequestStats stats,
     TimeProvider time,
     IHostApplicationLifetime lifetime,
     ILogger<ChatCompletionHandler> logger)
@@ -54,6 +55,8 @@ internal sealed class ChatCompletionHandler(
             return;
         }
 
+        var model = conversation.Model;
+        stats.Received(model);
         var header = context.Request.Headers[SimScriptParser.HeaderName].ToString();
         var parsed = header.Length > 0
             ? SimScriptParser.TryParseHeader(header, out var script, out var scriptError)
@@ -64,17 +67,27 @@ internal sealed class ChatCompletionHandler(
             return;
         }
 
-        var failing = script.HasFailure && (script.Times is null || failures.Increment(RequestKey(body.Span, header)) <= script.Times);
+        var fails = script.FailsFor(model);
+        // "This exact request" is told apart only where it matters: to count its sightings, or to see it come back early.
+        var key = fails && (script.Times is not null || script.RetryAfterSeconds is not null) ? RequestKey(body.Span, header) : null;
+        if (key is not null)
+        {
+            stats.CheckRetryAfter(model, key);
+        }
+
+        var failing = fails && (script.Times is null || failures.Increment(key!) <= script.Times);
         if (failing && script.ErrorStatus is { } status)
         {
-            SimulatorLog.ScriptedError(logger, status, conversation.Model);
+            SimulatorLog.ScriptedError(logger, status, model);
             await OpenAiError.WriteScriptedAsync(context.Response, status, script.RetryAfterSeconds).ConfigureAwait(false);
+            stats.Errored(model, status, key, script.RetryAfterSeconds);
             return;
         }
 
         if (failing && script.Hang)
         {
-            await HangAsync(context, conversation.Model).ConfigureAwait(false);
+            stats.Hung(model);
+            await HangAsync(context, model).ConfigureAwait(false);
             return;
         }
 
@@ -86,7 +99,7 @@ internal sealed class ChatCompletionHandler(
         }
 
         // The id comes from the conversation like the answer does: asking again gives the same completion.
-        var completion = new CompletionHeader("chatcmpl-" + conversation.HashHex(12), time.GetUtcNow().ToUnixTimeSeconds(), conversation.Model);
+        var completion = new CompletionHeader("chatcmpl-" + conversation.HashHex(12), time.GetUtcNow().ToUnixTimeSeconds(), model);
         var usage = new TokenUsage(conversation.PromptTokens, reply.CompletionTokens, Math.Min(script.CachedTokens ?? 0, conversation.PromptTokens));
         var pacing = new Pacing(script.TimeToFirstTokenMs, script.TokensPerSecond, failing ? script.Drop : null);
         var delivered = request.Stream
@@ -94,10 +107,12 @@ internal sealed class ChatCompletionHandler(
             : await RespondAsync(context, completion, reply, usage, pacing).ConfigureAwait(false);
         if (delivered)
         {
+            stats.Completed(model);
             SimulatorLog.Completed(logger, completion.Id, completion.Model, reply.FinishReason, usage.PromptTokens, usage.CompletionTokens, request.Stream);
         }
         else
         {
+            stats.Dropped(model);
             SimulatorLog.Dropped(logger, completion.Id);
         }
     }
@@ -154,7 +169,7 @@ internal sealed class ChatCompletionHandler(
         return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
     }
 
-    /// <summary>Identifies "this exact request" for <c>times=</c>: the body as sent plus the x-sim header.</summary>
+    /// <summary>Identifies "this exact request" for <c>times=</c> and Retry-After: the body as sent plus the x-sim header.</summary>
     private static string RequestKey(ReadOnlySpan<byte> body, string header)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);

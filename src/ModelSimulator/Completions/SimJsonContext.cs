@@ -8,4 +8,5 @@ namespace Agents.ModelSimulator.Completions;
 [JsonSerializable(typeof(ChatRequest))]
 [JsonSerializable(typeof(ModelList))]
 [JsonSerializable(typeof(ModelInfo))]
+[JsonSerializable(typeof(SimulatorStats))]
 internal sealed partial class SimJsonContext : JsonSerializerContext;

@@ -37,6 +37,12 @@ internal sealed class SimScript
     /// <summary><c>times=K</c>: error, hang and drop apply to the first K sightings of this exact request only.</summary>
     public int? Times { get; set; }
 
+    /// <summary>
+    /// <c>model=NAME</c>: error, hang and drop apply only to requests for this model (case-insensitive); other models
+    /// answer normally, so a primary deployment can fail while its fallback answers the same conversation.
+    /// </summary>
+    public string? FailingModel { get; set; }
+
     /// <summary><c>hang</c>: never answer.</summary>
     public bool Hang { get; set; }
 
@@ -60,6 +66,10 @@ internal sealed class SimScript
 
     /// <summary>Whether this request may be failed on purpose (so its sightings need counting for <c>times=</c>).</summary>
     public bool HasFailure => ErrorStatus is not null || Hang || Drop is not null;
+
+    /// <summary>Whether error, hang and drop apply to a request for <paramref name="model"/>.</summary>
+    public bool FailsFor(string model) =>
+        HasFailure && (FailingModel is null || string.Equals(FailingModel, model, StringComparison.OrdinalIgnoreCase));
 }
 
 /// <summary>One scripted tool call: a function name and its JSON arguments (an object, as text).</summary>

@@ -178,6 +178,7 @@ internal static class SimScriptItems
             case "error": return SetInt(value!, key, 400, 599, v => script.ErrorStatus = v);
             case "retry_after": return SetInt(value!, key, 0, 86_400, v => script.RetryAfterSeconds = v);
             case "times": return SetInt(value!, key, 1, int.MaxValue, v => script.Times = v);
+            case "model": return SetFailingModel(script, value!);
             case "hang": return SetFlag(value, key, v => script.Hang = v);
             case "drop": return SetInt(value!, key, 0, int.MaxValue, v => script.Drop = v);
             case "ttft": return SetInt(value!, key, 0, 600_000, v => script.TimeToFirstTokenMs = v);
@@ -197,6 +198,17 @@ internal static class SimScriptItems
         }
 
         script.ToolCalls.Add(new ToolCallSpec(name, null));
+        return null;
+    }
+
+    private static string? SetFailingModel(SimScript script, string model)
+    {
+        if (string.IsNullOrWhiteSpace(model))
+        {
+            return "model= needs a model name: the \"model\" of the requests that error, hang and drop apply to (model=sim-small).";
+        }
+
+        script.FailingModel = model;
         return null;
     }
 
