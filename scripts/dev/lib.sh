@@ -53,7 +53,7 @@ write_local_settings() {
     const v = settings.Values, env = process.env;
     // The sample names the default ports; only a stack elsewhere changes anything.
     const storage = env.AGENTS_STORAGE_CONNECTION;
-    if (storage) v.AzureWebJobsStorage = storage; // the host's storage and the app's queues (the triggers' connection)
+    if (storage) v.AzureWebJobsStorage = storage; // the host storage and the app queues: one connection for the triggers and the sends
     if (env.AGENTS_COSMOS_ENDPOINT) v.Cosmos__Endpoint = env.AGENTS_COSMOS_ENDPOINT;
     if (env.AGENTS_OIDC_ISSUER) v.Identity__Providers__0__Issuer = env.AGENTS_OIDC_ISSUER;
     if (env.MODEL_ENDPOINT) v.Model__Endpoint = env.MODEL_ENDPOINT;
