@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
@@ -8,12 +9,14 @@ using System.Text.RegularExpressions;
 namespace Agents.Faults;
 
 /// <summary>
-/// Every HTTP route the Functions host indexes (the build output's functions.metadata; there is no OpenAPI document
-/// yet) called with bad input as a signed-in admin: malformed JSON, wrong types, a JSON array or null for an object,
-/// deep nesting, bad UTF-8, bodies over the limit with and without Content-Length, an empty body, a wrong media type,
-/// and route ids that are too long, encoded or path-like. Promised: no answer of 500 or above, and every 4xx from the
-/// app is a ProblemDetails (on the gateway, the surface's own error format). A request the Functions host's own server
-/// refuses before the app sees it (a NUL in the path) gets the host's bare 400; those are counted apart.
+/// Every operation of the OpenAPI document the host serves (<c>/api/openapi/v1.json</c>), and the catch-alls it leaves
+/// out, called with bad input as a signed-in admin: malformed JSON, wrong types (for every member of the operation's
+/// request schema, a value of another type), a JSON array or null for an object, deep nesting, bad UTF-8, bodies over
+/// the limit with and without Content-Length, an empty body, a wrong media type, and route ids that are too long,
+/// encoded or path-like. Promised: no answer of 500 or above, every 4xx from the app is a ProblemDetails (on the
+/// gateway, the surface's own error format), and every status is one the document lists for the operation. A request
+/// the Functions host's own server refuses before the app sees it (a NUL in the path) gets the host's bare 400; those
+/// are counted apart.
 /// </summary>
 public static partial class Fuzz
 {
@@ -52,16 +55,18 @@ public static partial class Fuzz
         using var tokens = new TokenCache(c => standIns.TokenAsync("alice", c));
         using var http = new HttpClient { BaseAddress = host.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
 
-        var routes = Routes(FunctionsHost.AppDirectory(repo, "Release"));
-        Console.Error.WriteLine($"fuzz: {routes.Count} routes");
+        var document = await http.GetFromJsonAsync<JsonObject>("/api/openapi/v1.json", ct) ?? throw new InvalidOperationException("The host serves no OpenAPI document.");
+        var routes = Operations(document);
+        Console.Error.WriteLine($"fuzz: {routes.Count} operations and {CatchAlls.Length} catch-alls");
         var clock = Stopwatch.StartNew();
         var statuses = new SortedDictionary<int, int>();
         var offenders = new List<string>();
         var requests = 0;
         var badFormat = 0;
+        var undocumented = new SortedSet<string>(StringComparer.Ordinal);
         var byHost = 0;
         var hostExamples = new SortedSet<string>(StringComparer.Ordinal);
-        foreach (var (function, method, template) in routes)
+        foreach (var (function, method, template, requestSchema, responses) in routes)
         {
             var paths = template.Contains('{', StringComparison.Ordinal)
                 ? BadIds.Select(id => ParameterPattern().Replace(template, id)).ToList()
@@ -69,8 +74,9 @@ public static partial class Fuzz
             var withBody = method != HttpMethod.Get && method != HttpMethod.Delete;
             // The host's server refuses a NUL in the path before reading any body, and closes the connection: a large
             // body then never finishes sending, so such paths get only the small bodies.
+            var bodies = Bodies.Concat(WrongTypes(requestSchema, document)).ToList();
             var cases = paths.SelectMany(path => withBody
-                ? Bodies.Where(b => !path.Contains(Nul, StringComparison.Ordinal) || !b.Name.StartsWith("over", StringComparison.Ordinal))
+                ? bodies.Where(b => !path.Contains(Nul, StringComparison.Ordinal) || !b.Name.StartsWith("over", StringComparison.Ordinal))
                     .Select(b => (path, b.Name, (Func<HttpContent>?)b.Body))
                 : [(path, "no body", (Func<HttpContent>?)null)]);
             foreach (var (path, name, body) in cases)
@@ -83,8 +89,14 @@ public static partial class Fuzz
                     using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
                     var status = (int)response.StatusCode;
                     statuses[status] = statuses.GetValueOrDefault(status) + 1;
+                    var fromApp = response.Headers.Contains(CorrelationHeader);
+                    // A catch-all answers 404, or refuses first as every route does (credential, body limit, rate limit).
+                    if (fromApp && (responses is null ? status is not (404 or 401 or 403 or 413 or 429) : responses[status.ToString(CultureInfo.InvariantCulture)] is null))
+                    {
+                        undocumented.Add($"{method} /api/{template}: {status}");
+                    }
                     var problem = await ProblemOf(response, template, ct);
-                    if (problem is not null && status < 500 && !response.Headers.Contains(CorrelationHeader))
+                    if (problem is not null && status < 500 && !fromApp)
                     {
                         // Refused by the Functions host's own HTTP server before the app saw it (the app tags every
                         // answer with a correlation id): not the app's to format.
@@ -107,11 +119,12 @@ public static partial class Fuzz
 
         var fivexx = statuses.Where(s => s.Key >= 500).Sum(s => s.Value);
         var text = ScenarioReport.Begin(repo, loadBefore, "./dev faults fuzz");
-        text.AppendLine(CultureInfo.InvariantCulture, $"| routes (every HTTP function the host indexes) | {routes.Count} | |");
-        text.AppendLine(CultureInfo.InvariantCulture, $"| requests ({Bodies.Length} kinds of bad body on each route that takes one, {BadIds.Length} bad ids on each route with ids) | {requests} | |");
+        text.AppendLine(CultureInfo.InvariantCulture, $"| operations (every one in the OpenAPI document the host serves), and catch-alls | {routes.Count - CatchAlls.Length} + {CatchAlls.Length} | |");
+        text.AppendLine(CultureInfo.InvariantCulture, $"| requests ({Bodies.Length} kinds of bad body and a wrong type for each member of the request schema on each operation that takes a body, {BadIds.Length} bad ids on each route with ids) | {requests} | |");
         text.AppendLine(CultureInfo.InvariantCulture, $"| answers by status | {string.Join(", ", statuses.Select(s => $"{(s.Key == 0 ? "none" : s.Key.ToString(CultureInfo.InvariantCulture))}: {s.Value}"))} | |");
         text.AppendLine(CultureInfo.InvariantCulture, $"| answers of 500 or above | {fivexx} | 0 |");
         text.AppendLine(CultureInfo.InvariantCulture, $"| 4xx from the app not in the surface's error format | {badFormat} | 0 |");
+        text.AppendLine(CultureInfo.InvariantCulture, $"| statuses the document does not list for the operation | {undocumented.Count}{(undocumented.Count > 0 ? $" (e.g. `{undocumented.First()}`)" : "")} | 0 |");
         text.AppendLine(CultureInfo.InvariantCulture, $"| 4xx from the Functions host's HTTP server before the app (no body; e.g. `{hostExamples.FirstOrDefault()}`) | {byHost} | not the app's |");
         text.AppendLine(CultureInfo.InvariantCulture, $"| wall time (s) | {clock.Elapsed.TotalSeconds:F0} | |");
         foreach (var offender in offenders.Take(20))
@@ -122,7 +135,11 @@ public static partial class Fuzz
         {
             Console.Error.WriteLine($"wrong: {offender}");
         }
-        return new ScenarioReport("fuzz", offenders.Count == 0, text.ToString());
+        foreach (var status in undocumented)
+        {
+            Console.Error.WriteLine($"undocumented: {status}");
+        }
+        return new ScenarioReport("fuzz", offenders.Count == 0 && undocumented.Count == 0, text.ToString());
     }
 
     /// <summary>Null when a 4xx answer is in the route's error format (or the answer is not an error); else what is wrong.</summary>
@@ -149,24 +166,66 @@ public static partial class Fuzz
         return ok && !typeName ? null : $"{response.Content.Headers.ContentType?.MediaType}: {Shorten(text)}";
     }
 
-    /// <summary>Every HTTP trigger in functions.metadata: its function, its first method (GET when any) and its route.</summary>
-    private static List<(string Function, HttpMethod Method, string Route)> Routes(string app)
+    /// <summary>Paths the document leaves out: each surface's catch-all, which answers 404 in its own format.</summary>
+    private static readonly string[] CatchAlls = ["v1/no-such-route", "openai/v1/no-such-route", "anthropic/v1/no-such-route"];
+
+    /// <summary>
+    /// Every operation of the document (its id, method and route below /api/, its request schema, its responses), and
+    /// a POST to each catch-all (no responses: a 404 is expected).
+    /// </summary>
+    private static List<(string Operation, HttpMethod Method, string Route, JsonObject? RequestSchema, JsonObject? Responses)> Operations(JsonObject document)
     {
-        var metadata = JsonNode.Parse(File.ReadAllText(Path.Combine(app, "functions.metadata")))!.AsArray();
-        var routes = new List<(string, HttpMethod, string)>();
-        foreach (var function in metadata)
+        var operations = new List<(string, HttpMethod, string, JsonObject?, JsonObject?)>();
+        foreach (var (path, item) in document["paths"]!.AsObject())
         {
-            foreach (var binding in function!["bindings"]!.AsArray().Where(b => b!["type"]!.GetValue<string>() == "httpTrigger"))
+            foreach (var (method, operation) in item!.AsObject())
             {
-                var methods = binding!["methods"]?.AsArray().Select(m => m!.GetValue<string>()).ToList() ?? ["get", "post"];
-                foreach (var method in methods)
-                {
-                    routes.Add((function["name"]!.GetValue<string>(), new HttpMethod(method.ToUpperInvariant()), binding["route"]!.GetValue<string>()));
-                }
+                var schema = operation!["requestBody"]?["content"]?["application/json"]?["schema"];
+                operations.Add((operation["operationId"]!.GetValue<string>(), new HttpMethod(method.ToUpperInvariant()), path["/api/".Length..],
+                    schema is null ? null : Resolve(schema, document), operation["responses"]!.AsObject()));
             }
         }
-        return routes;
+        operations.AddRange(CatchAlls.Select(path => ("(catch-all)", HttpMethod.Post, path, (JsonObject?)null, (JsonObject?)null)));
+        return operations;
     }
+
+    /// <summary>For each member of the request schema, a body with only that member, holding a value of another type.</summary>
+    private static IEnumerable<(string Name, Func<HttpContent> Body)> WrongTypes(JsonObject? schema, JsonObject document)
+    {
+        foreach (var (member, memberSchema) in schema?["properties"]?.AsObject() ?? [])
+        {
+            var type = TypeOf(memberSchema is null ? null : Resolve(memberSchema, document));
+            JsonNode wrong = type switch
+            {
+                "string" => 42,
+                "integer" or "number" => "many",
+                "boolean" => "yes",
+                "array" => new JsonObject { ["not"] = "a list" },
+                _ => new JsonArray(1, 2),
+            };
+            var body = new JsonObject { [member] = wrong }.ToJsonString();
+            yield return ($"{member}: {type ?? "object"} as {wrong.GetValueKind().ToString().ToLowerInvariant()}", () => Json(body));
+        }
+    }
+
+    /// <summary>A schema with its $ref (or a nullable anyOf of one) followed into the document's components.</summary>
+    private static JsonObject Resolve(JsonNode schema, JsonObject document)
+    {
+        if (schema["anyOf"] is JsonArray any && any.FirstOrDefault(s => s?["$ref"] is not null) is { } referenced)
+        {
+            return Resolve(referenced, document);
+        }
+        return schema["$ref"]?.GetValue<string>() is { } reference
+            ? document["components"]!["schemas"]![reference["#/components/schemas/".Length..]]!.AsObject()
+            : schema.AsObject();
+    }
+
+    private static string? TypeOf(JsonObject? schema) => schema?["type"] switch
+    {
+        JsonValue single => single.GetValue<string>(),
+        JsonArray types => types.Select(t => t!.GetValue<string>()).FirstOrDefault(t => t != "null"),
+        _ => schema?["enum"] is not null ? "string" : null,
+    };
 
     private static StringContent Json(string text) => new(text, Encoding.UTF8, "application/json");
 

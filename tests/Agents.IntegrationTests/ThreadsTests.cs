@@ -183,6 +183,21 @@ public sealed class ThreadsTests(HostFixture fixture) : IClassFixture<HostFixtur
 
         var unknownField = await Alice.PostAsync("/api/v1/threads", new { title = "x", color = "red" });
         unknownField.Code.ShouldBe("malformed_json");
-        unknownField.Body!["detail"]!.GetValue<string>().ShouldContain("color");
+        unknownField.Body!["detail"]!.GetValue<string>().ShouldBe("'color' is not a member this request takes at $.color");
+    }
+
+    [Theory]
+    [InlineData("/api/v1/agents", """{"name":"a","tools":{}}""", "The value has the wrong type: expected an array at $.tools")]
+    [InlineData("/api/v1/agents", """{"name":"a","maxSteps":"many"}""", "The value has the wrong type: expected a number at $.maxSteps")]
+    [InlineData("/api/v1/agents", """{"name":"a","tools":[{"name":"calculator","approval":"sometimes"}]}""", "The value has the wrong type: expected one of 'never', 'always', 'policy' at $.tools[0].approval")]
+    [InlineData("/api/v1/threads", """{"metadata":[1]}""", "The value has the wrong type: expected an object at $.metadata")]
+    [InlineData("/api/v1/api-keys", """{"name":7}""", "The value has the wrong type: expected a string at $.name")]
+    public async Task AValueOfTheWrongType_IsNamedInJsonTerms_NeverAsADotNetType(string path, string body, string detail)
+    {
+        var answer = await Alice.PostAsync(path, new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+
+        answer.Status.ShouldBe(HttpStatusCode.BadRequest);
+        answer.Code.ShouldBe("malformed_json");
+        answer.Body!["detail"]!.GetValue<string>().ShouldBe(detail);
     }
 }

@@ -192,13 +192,14 @@ public static partial class OpenApiDocumentBuilder
 
     /// <summary>
     /// The error statuses every operation of a kind has: under /api/v1, a bad request, no or a bad credential, a
-    /// missing role or key scope, the rate limit, and a dependency outage, plus not found for a path with ids and
-    /// over-size or non-JSON bodies where there is a body; on the gateway, also the upstream model's failures.
+    /// missing role or key scope, a body over the size limit (refused before the route reads it), the rate limit, and a
+    /// dependency outage, plus not found for a path with ids and a non-JSON body where there is a body; on the gateway,
+    /// also the upstream model's failures.
     /// </summary>
     private static IEnumerable<int> Errors(Surface surface, bool hasPathIds, bool hasBody) => surface switch
     {
         Surface.Open => [],
-        Surface.Api => [400, 401, 403, .. hasPathIds ? [404] : Array.Empty<int>(), .. hasBody ? [413, 415] : Array.Empty<int>(), 429, 503],
+        Surface.Api => [400, 401, 403, .. hasPathIds ? [404] : Array.Empty<int>(), 413, .. hasBody ? [415] : Array.Empty<int>(), 429, 503],
         _ => [400, 401, 403, 404, 413, 415, 429, 502, 503, 504],
     };
 

@@ -64,8 +64,8 @@ public sealed partial class ApiContract
         if (item.Item?[method] is not JsonObject operation)
         {
             // No operation: a catch-all answers, with the API's route_not_found or the gateway's not-supported error
-            // (on the gateway after authentication and the rate limit, whose refusals are in the same format).
-            if (status is not (404 or 401 or 403 or 429))
+            // (after authentication, the body limit and the rate limit, whose refusals are in the same format).
+            if (status is not (404 or 401 or 403 or 413 or 429))
             {
                 throw new ContractViolationException($"{where}, but the document has no operation {method.ToUpperInvariant()} for this path");
             }
