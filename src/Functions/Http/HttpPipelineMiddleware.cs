@@ -13,7 +13,7 @@ namespace Agents.Functions.Http;
 /// exceptions as problems) around the steps the function's path needs: under <see cref="ApiPaths.Prefix"/> a declared
 /// body length over the limit refused, the caller's
 /// authentication (with an API key's scope, <see cref="KeyScopes"/>), the rate limit and, under its /admin, the admin role; under the gateway's prefixes
-/// <see cref="GatewayRoutes.HandleAsync"/> (the same steps, errors in the surface's format); health and unmatched routes
+/// <see cref="GatewayRoutes.HandleAsync"/> (the same steps, errors in the surface's format); health, the OpenAPI document and its page, and unmatched routes
 /// stay open. The function's <see cref="IResult"/> is executed in here, so that its failures are translated too. Other
 /// triggers pass through.
 /// </summary>
