@@ -221,7 +221,11 @@ function startChild(name, script, scriptArgs, env, restarts = 0) {
     stdio: ['ignore', fd, fd, 'ipc'],
   });
   fs.closeSync(fd);
-  fs.writeFileSync(path.join(logDir, `${name}.pid`), `${child.pid}\n`);
+  // Written whole or not at all (a rename), so a reader never sees the file empty mid-write (a test that waits for a
+  // restarted emulator's new PID read '' here once).
+  const pidFile = path.join(logDir, `${name}.pid`);
+  fs.writeFileSync(`${pidFile}.tmp`, `${child.pid}\n`);
+  fs.renameSync(`${pidFile}.tmp`, pidFile);
   const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   children.set(name, { child, logFile, exited, start: () => startChild(name, script, scriptArgs, env, restarts + 1) });
   exited.then(({ code, signal }) => {
