@@ -244,11 +244,11 @@ public static partial class ModelFailures
     private static bool IsCircuit(string line, string deployment, string state) =>
         CircuitLine().Match(line) is { Success: true } m && m.Groups["deployment"].Value == deployment && m.Groups["state"].Value == state;
 
-    /// <summary>ResilientModelClient's LogRetry.</summary>
+    /// <summary>ModelResilience's LogRetry.</summary>
     [GeneratedRegex(@"Model call to (?<deployment>\S+) failed; attempt \d+ in (?<delay>[0-9.]+) ms")]
     private static partial Regex RetryLine();
 
-    /// <summary>ResilientModelClient's LogCircuitOpened, LogCircuitHalfOpened and LogCircuitClosed.</summary>
+    /// <summary>ModelResilience's LogCircuitOpened, LogCircuitHalfOpened and LogCircuitClosed.</summary>
     [GeneratedRegex(@"Model deployment (?<deployment>\S+): circuit (?<state>opened|half-open|closed)")]
     private static partial Regex CircuitLine();
 

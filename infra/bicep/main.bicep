@@ -77,7 +77,8 @@ var storageAccountName = 'st${resourceToken}'
 var storageQueueServiceUri = 'https://${storageAccountName}.queue.${environment().suffixes.storage}/'
 var storageBlobServiceUri = 'https://${storageAccountName}.blob.${environment().suffixes.storage}/'
 var storageTableServiceUri = 'https://${storageAccountName}.table.${environment().suffixes.storage}/'
-var modelEndpoint = 'https://${aiServicesName}.openai.azure.com/openai/v1/' // OpenAI-compatible v1 API
+// The resource: runs go through Azure.AI.OpenAI (deployment routes), the gateway through its OpenAI-compatible /openai/v1/.
+var modelEndpoint = 'https://${aiServicesName}.openai.azure.com/'
 
 var extraOrigins = filter(map(split(allowedOrigins, ','), origin => trim(origin)), origin => !empty(origin))
 
@@ -242,6 +243,7 @@ var appSettings = {
   Cosmos__Endpoint: cosmos.outputs.endpoint
   Cosmos__Database: cosmosDatabaseName
   Model__Endpoint: modelEndpoint
+  Model__Provider: 'AzureOpenAI'
   Model__Deployment: modelName
   Model__UseEntraId: 'true'
   Identity__Providers__0__Name: 'entra'

@@ -8,12 +8,16 @@ namespace Agents.Application.Tests;
 
 /// <summary>
 /// An OpenAI-compatible endpoint in memory, behind the model client's HttpClient: each deployment (the request's
-/// "model") answers 500 while it is marked failing, else a one-word streamed answer. Counts the requests per deployment.
+/// "model", or the deployment of an Azure route) answers 500 while it is marked failing, else a one-word streamed answer.
+/// Counts the requests per deployment and keeps how the last one was addressed and authenticated.
 /// </summary>
 public sealed class FakeModelEndpoint : HttpMessageHandler
 {
     private readonly HashSet<string> failing = [];
     private readonly Dictionary<string, int> requests = [];
+
+    /// <summary>The last request's path, Authorization header and api-key header.</summary>
+    public (string Path, string? Authorization, string? ApiKey) Last { get; private set; }
 
     public void Fail(string deployment) => Change(() => failing.Add(deployment));
 
@@ -30,10 +34,12 @@ public sealed class FakeModelEndpoint : HttpMessageHandler
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         using var body = JsonDocument.Parse(await request.Content!.ReadAsStringAsync(cancellationToken));
-        var model = body.RootElement.GetProperty("model").GetString()!;
+        var model = body.RootElement.TryGetProperty("model", out var named) ? named.GetString()! : request.RequestUri!.Segments[^3].TrimEnd('/');
         bool fails;
         lock (requests)
         {
+            Last = (request.RequestUri!.AbsolutePath, request.Headers.Authorization?.ToString(),
+                request.Headers.TryGetValues("api-key", out var keys) ? string.Join(",", keys) : null);
             requests[model] = requests.GetValueOrDefault(model) + 1;
             fails = failing.Contains(model);
         }

@@ -30,6 +30,7 @@ public sealed class StatsTests(SimulatorFixture sim) : IClassFixture<SimulatorFi
         counted.GetProperty("errors").GetProperty("500").GetInt64().ShouldBe(1);
         counted.GetProperty("drops").GetInt64().ShouldBe(1);
         counted.GetProperty("hangs").GetInt64().ShouldBe(1);
+        counted.GetProperty("routes").GetProperty("/v1/chat/completions").GetInt64().ShouldBe(6);
         models.GetProperty("spared").GetProperty("completed").GetInt64().ShouldBe(1);
     }
 

@@ -94,21 +94,14 @@ public static class HealthApi
     }
 }
 
-/// <summary>Readiness probe of the model endpoint: its model list answers.</summary>
-public sealed class ModelProbe(IHttpClientFactory http, ModelOptions options)
+/// <summary>Readiness probe of the model endpoint: its model list answers (through the model HttpClient, authenticated as every call).</summary>
+public sealed class ModelProbe(IHttpClientFactory http, ModelEndpoint endpoint)
 {
-    public const string HttpClientName = "model";
-
     public async Task ProbeAsync(CancellationToken ct)
     {
-        using var client = http.CreateClient(HttpClientName);
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(options.Endpoint!.AbsoluteUri.TrimEnd('/') + "/models"));
-        if (!options.UseEntraId && !string.IsNullOrEmpty(options.ApiKey))
-        {
-            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", options.ApiKey);
-        }
-        using var response = await client.SendAsync(request, ct).ConfigureAwait(false);
-        // Any answer below 500 shows the endpoint is up (with Entra auth the probe itself may get 401).
+        using var client = http.CreateClient(ModelServices.HttpClientName);
+        using var response = await client.GetAsync(new Uri(endpoint.V1, "models"), ct).ConfigureAwait(false);
+        // Any answer below 500 shows the endpoint is up (an endpoint without a model list may answer 404).
         if ((int)response.StatusCode >= 500)
         {
             throw new HttpRequestException($"The model endpoint answered {(int)response.StatusCode}.");

@@ -17,7 +17,7 @@ namespace Agents.Application.Gateway;
 /// through the chain and records its usage once.
 /// </summary>
 public sealed class ChatGateway(
-    UpstreamClient upstream, PolicyEngine policies, UsageLedger ledger, TokenBudgets budgets, LimitsOptions limits, ActivityFeed activity,
+    UpstreamClient upstream, ModelResilience resilience, PolicyEngine policies, UsageLedger ledger, TokenBudgets budgets, LimitsOptions limits, ActivityFeed activity,
     GatewayOptions options, ModelOptions model, TimeProvider clock, ILogger<GatewayCall> logger, RequestLimits requestLimits)
 {
     /// <summary>
@@ -85,6 +85,8 @@ public sealed class ChatGateway(
     internal TokenBudgets Budgets => budgets;
 
     internal UpstreamClient Upstream => upstream;
+
+    internal ModelResilience Resilience => resilience;
 
     internal UsageLedger Ledger => ledger;
 

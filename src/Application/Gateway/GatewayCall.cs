@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Agents.Application.Gateway.Activity;
 using Agents.Application.Limits;
+using Agents.Application.Models;
 using Agents.Application.Policies;
 using Agents.Domain.Errors;
 using Agents.Domain.Identity;
@@ -27,10 +28,10 @@ public sealed record GatewayChunk(ChunkKind Kind, JsonObject? Json, string? Raw,
 
 /// <summary>
 /// One forwarded request. The answer goes through the response and tool-call stages of the chain: text can be
-/// modified or blocked, and a blocked tool call is removed and explained in the content (with <c>finish_reason</c>
-/// <c>stop</c> when none remain). In a stream, tool call chunks are held until the call is complete so the chain can
-/// review it; text passes at once. Disposing records the usage exactly once under the request id, from the upstream
-/// usage or, for a stream cut short (client gone, upstream broke), estimated from what was streamed (partial).
+/// modified or blocked, and tool calls go through <see cref="ToolCallGate"/> (held in a stream until complete, blocked
+/// ones removed and explained); text passes at once. Disposing records the usage exactly once under the request id,
+/// from the upstream usage or, for a stream cut short (client gone, upstream broke), estimated from what was streamed
+/// (partial).
 /// </summary>
 public sealed partial class GatewayCall : IAsyncDisposable
 {
@@ -120,7 +121,7 @@ public sealed partial class GatewayCall : IAsyncDisposable
             streamedChars += calls.Sum(call => (call?["function"]?["arguments"] as JsonValue)?.ToString().Length ?? 0);
             if (chain.Reviews(PolicyStage.ToolCall))
             {
-                await ReviewToolCallsAsync(choice!, message, calls, ct).ConfigureAwait(false);
+                await new ToolCallGate(chain.OnToolCallAsync).ReviewAnswerAsync(choice!, message, calls, ct).ConfigureAwait(false);
             }
         }
         return body;
@@ -140,8 +141,7 @@ public sealed partial class GatewayCall : IAsyncDisposable
 
         var reviewText = chain.Reviews(PolicyStage.Response);
         var reviewTools = chain.Reviews(PolicyStage.ToolCall);
-        var held = new List<(JsonObject Json, string Raw)>();
-        var calls = new SortedDictionary<int, ToolCallBuilder>();
+        var gate = new ToolCallGate(chain.OnToolCallAsync);
         var tail = new StringBuilder();
         GatewayChunk? usageChunk = null;
         while (true)
@@ -204,10 +204,10 @@ public sealed partial class GatewayCall : IAsyncDisposable
             }
             if (delta?["tool_calls"] is JsonArray toolDeltas)
             {
-                Accumulate(calls, toolDeltas);
+                streamedChars += gate.Accumulate(toolDeltas);
                 if (reviewTools)
                 {
-                    held.Add((chunk, payload));
+                    gate.Hold(chunk, payload);
                     if (finish is null)
                     {
                         continue;
@@ -217,14 +217,12 @@ public sealed partial class GatewayCall : IAsyncDisposable
             if (finish is not null)
             {
                 finished = true;
-                if (reviewTools && calls.Count > 0)
+                if (reviewTools && gate.HasCalls)
                 {
-                    var finishHeld = held.Count > 0 && ReferenceEquals(held[^1].Json, chunk);
-                    foreach (var released in await ReleaseAsync(held, calls, chunk, finishHeld, ct).ConfigureAwait(false))
+                    foreach (var released in await gate.ReleaseAsync(chunk, ct).ConfigureAwait(false))
                     {
                         yield return released;
                     }
-                    held.Clear();
                     continue;
                 }
             }
@@ -299,46 +297,48 @@ public sealed partial class GatewayCall : IAsyncDisposable
         });
     }
 
+    /// <summary>
+    /// Sends the request within the model retry policy (<see cref="ModelResilience"/>, shared with runs): transient
+    /// answers are tried again before anything reached the client; the fallback deployment stands in only for the default one.
+    /// </summary>
     private async Task<HttpResponseMessage> SendAsync(CancellationToken timeout, CancellationToken ct)
     {
-        var deployments = new List<string> { Model };
-        if (gateway.Model.FallbackDeployment is { Length: > 0 } fallback && Model == gateway.Model.Deployment && fallback != Model)
+        var fallback = Model == gateway.Model.Deployment ? gateway.Model.FallbackDeployment : null;
+        try
         {
-            deployments.Add(fallback);
+            return await gateway.Resilience.ExecuteAsync(Model, fallback, async (deployment, token) =>
+            {
+                Request["model"] = deployment;
+                HttpResponseMessage response;
+                try
+                {
+                    response = await gateway.Upstream.SendChatAsync(Request, Stream, token).ConfigureAwait(false);
+                }
+                catch (HttpRequestException e)
+                {
+                    throw new ModelCallException(GatewayProblems.Unreachable(e.Message), transient: true, inner: e);
+                }
+                if (response.IsSuccessStatusCode)
+                {
+                    return response;
+                }
+                using (response)
+                {
+                    var status = (int)response.StatusCode;
+                    var retryAfter = response.Headers.RetryAfter?.Delta;
+                    var body = await response.Content.ReadAsStringAsync(token).ConfigureAwait(false);
+                    throw new ModelCallException(UpstreamErrors.FromStatus(status, body, retryAfter), transient: status is 408 or 429 or >= 500, retryAfter, upstreamStatus: status);
+                }
+            }, timeout).ConfigureAwait(false);
         }
-        ApiProblem? last = null;
-        foreach (var deployment in deployments)
+        catch (ModelCallException e)
         {
-            Request["model"] = deployment;
-            HttpResponseMessage response;
-            try
-            {
-                response = await gateway.Upstream.SendChatAsync(Request, Stream, timeout).ConfigureAwait(false);
-            }
-            catch (HttpRequestException e)
-            {
-                last = GatewayProblems.Unreachable(e.Message);
-                continue;
-            }
-            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-            {
-                throw Failed(GatewayProblems.Timeout($"No answer within {gateway.Options.TimeoutSeconds} s."));
-            }
-            if (response.IsSuccessStatusCode)
-            {
-                return response;
-            }
-            using (response)
-            {
-                var body = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
-                last = UpstreamErrors.FromStatus((int)response.StatusCode, body, response.Headers.RetryAfter?.Delta);
-            }
-            if (last.Status is not (429 or >= 500))
-            {
-                break; // the request itself is at fault: another deployment would refuse it too
-            }
+            throw Failed(e.Problem);
         }
-        throw Failed(last!);
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw Failed(GatewayProblems.Timeout($"No answer within {gateway.Options.TimeoutSeconds} s."));
+        }
     }
 
     /// <summary>The data of the next event (null at the end of the stream), or why there is none: the idle timeout, a broken connection.</summary>
@@ -358,126 +358,6 @@ public sealed partial class GatewayCall : IAsyncDisposable
             return (null, GatewayProblems.Interrupted(e.Message));
         }
     }
-
-    /// <summary>Reviews the completed tool calls of a stream, then releases the held chunks without the blocked ones.</summary>
-    private async Task<List<GatewayChunk>> ReleaseAsync(List<(JsonObject Json, string Raw)> held, SortedDictionary<int, ToolCallBuilder> calls, JsonObject finish, bool finishHeld, CancellationToken ct)
-    {
-        var refusals = new List<string>();
-        var allowed = new List<int>();
-        foreach (var (index, call) in calls)
-        {
-            var review = await chain.OnToolCallAsync(new ProposedToolCall(call.Id ?? "", call.Name ?? "", call.Arguments.ToString()), ct).ConfigureAwait(false);
-            if (review.Action is PolicyAction.Block or PolicyAction.RequireApproval)
-            {
-                refusals.Add(Refusal(call.Name, review));
-            }
-            else
-            {
-                allowed.Add(index);
-            }
-        }
-        var output = new List<GatewayChunk>();
-        if (refusals.Count == 0)
-        {
-            output.AddRange(held.Select(h => new GatewayChunk(ChunkKind.Data, h.Json, h.Raw)));
-            if (!finishHeld)
-            {
-                output.Add(new GatewayChunk(ChunkKind.Data, finish, null));
-            }
-            return output;
-        }
-        var renumber = allowed.Select((original, i) => (original, i)).ToDictionary(p => p.original, p => p.i);
-        foreach (var (json, _) in held)
-        {
-            var delta = json["choices"]![0]!["delta"] as JsonObject;
-            if (delta?["tool_calls"] is JsonArray deltas)
-            {
-                var kept = new JsonArray();
-                foreach (var d in deltas.OfType<JsonObject>().ToList())
-                {
-                    if (d["index"] is JsonValue iv && iv.TryGetValue<int>(out var index) && renumber.TryGetValue(index, out var newIndex))
-                    {
-                        deltas.Remove(d);
-                        d["index"] = newIndex;
-                        kept.Add(d);
-                    }
-                }
-                if (kept.Count > 0)
-                {
-                    delta["tool_calls"] = kept;
-                }
-                else
-                {
-                    delta.Remove("tool_calls");
-                }
-            }
-            var keep = (delta is not null && delta.Count > 0) || ReferenceEquals(json, finish);
-            if (keep && !ReferenceEquals(json, finish))
-            {
-                output.Add(new GatewayChunk(ChunkKind.Data, json, null));
-            }
-        }
-        var refusal = finish.DeepClone().AsObject();
-        refusal["choices"] = new JsonArray(new JsonObject
-        {
-            ["index"] = 0,
-            ["delta"] = new JsonObject { ["content"] = string.Join("\n", refusals) },
-            ["finish_reason"] = null,
-        });
-        refusal.Remove("usage");
-        output.Add(new GatewayChunk(ChunkKind.Data, refusal, null));
-        if (allowed.Count == 0)
-        {
-            finish["choices"]![0]!["finish_reason"] = "stop";
-        }
-        if (finish["choices"]![0]!["delta"] is JsonObject finishDelta && finishDelta.ContainsKey("tool_calls") && finishDelta["tool_calls"] is not JsonArray { Count: > 0 })
-        {
-            finishDelta.Remove("tool_calls");
-        }
-        output.Add(new GatewayChunk(ChunkKind.Data, finish, null));
-        return output;
-    }
-
-    /// <summary>Removes blocked tool calls from a complete answer and says why in its content.</summary>
-    private async Task ReviewToolCallsAsync(JsonObject choice, JsonObject message, JsonArray calls, CancellationToken ct)
-    {
-        var kept = new JsonArray();
-        var refusals = new List<string>();
-        foreach (var call in calls.OfType<JsonObject>().ToList())
-        {
-            var name = (call["function"]?["name"] as JsonValue)?.ToString() ?? "";
-            var args = (call["function"]?["arguments"] as JsonValue)?.ToString() ?? "";
-            var review = await chain.OnToolCallAsync(new ProposedToolCall((call["id"] as JsonValue)?.ToString() ?? "", name, args), ct).ConfigureAwait(false);
-            if (review.Action is PolicyAction.Block or PolicyAction.RequireApproval)
-            {
-                refusals.Add(Refusal(name, review));
-            }
-            else
-            {
-                calls.Remove(call);
-                kept.Add(call);
-            }
-        }
-        if (refusals.Count == 0)
-        {
-            message["tool_calls"] = kept;
-            return;
-        }
-        var existing = (message["content"] as JsonValue)?.ToString();
-        message["content"] = string.IsNullOrEmpty(existing) ? string.Join("\n", refusals) : existing + "\n" + string.Join("\n", refusals);
-        if (kept.Count == 0)
-        {
-            message.Remove("tool_calls");
-            choice["finish_reason"] = "stop";
-        }
-        else
-        {
-            message["tool_calls"] = kept;
-        }
-    }
-
-    private static string Refusal(string? tool, ChainResult review) =>
-        $"The call to the tool '{tool}' was blocked by policy '{review.Policy}': {review.Reason}";
 
     private ApiProblemException Failed(ApiProblem problem)
     {
@@ -522,32 +402,6 @@ public sealed partial class GatewayCall : IAsyncDisposable
         }
     }
 
-    private void Accumulate(SortedDictionary<int, ToolCallBuilder> calls, JsonArray deltas)
-    {
-        foreach (var d in deltas.OfType<JsonObject>())
-        {
-            var index = d["index"] is JsonValue iv && iv.TryGetValue<int>(out var i) ? i : 0;
-            if (!calls.TryGetValue(index, out var call))
-            {
-                calls[index] = call = new ToolCallBuilder();
-            }
-            call.Id ??= (d["id"] as JsonValue)?.ToString();
-            call.Name ??= (d["function"]?["name"] as JsonValue)?.ToString();
-            if ((d["function"]?["arguments"] as JsonValue)?.ToString() is { Length: > 0 } fragment)
-            {
-                call.Arguments.Append(fragment);
-                streamedChars += fragment.Length;
-            }
-        }
-    }
-
     [LoggerMessage(Level = LogLevel.Error, Message = "Could not record the usage of gateway request {RequestId}")]
     private static partial void LogUsageFailed(ILogger logger, Exception e, string requestId);
-
-    private sealed class ToolCallBuilder
-    {
-        public string? Id { get; set; }
-        public string? Name { get; set; }
-        public StringBuilder Arguments { get; } = new();
-    }
 }

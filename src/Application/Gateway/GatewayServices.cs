@@ -1,7 +1,5 @@
 using Agents.Application.Gateway.Activity;
-using Agents.Application.Models;
 using Agents.Application.Policies;
-using Azure.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -16,13 +14,7 @@ public static class GatewayServices
 {
     public static IServiceCollection AddAgentsPoliciesAndGateway(this IServiceCollection services)
     {
-        services.AddHttpClient(UpstreamClient.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), MaxConnectionsPerServer = 1024 });
-        services.AddSingleton(sp =>
-        {
-            var model = sp.GetRequiredService<ModelOptions>();
-            return new UpstreamClient(sp.GetRequiredService<IHttpClientFactory>(), model, model.UseEntraId ? sp.GetRequiredService<TokenCredential>() : null);
-        });
+        services.AddSingleton<UpstreamClient>();
 
         services.AddSingleton<Policy, ToolJudgePolicy>();
         services.AddSingleton<Policy, ContentBlocklistPolicy>();

@@ -47,14 +47,10 @@ public static class ApplicationServices
         ConfigureResponseJson(services);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<TokenCredential>(_ => new DefaultAzureCredential());
-        services.AddHttpClient(ModelProbe.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan);
 
         services.AddSingleton(sp => new CosmosDatabase(sp.GetRequiredService<CosmosOptions>(), Credential(sp, string.IsNullOrEmpty(sp.GetRequiredService<CosmosOptions>().Key))));
         services.AddStorageQueues(configuration);
-        services.AddSingleton(sp => new ModelClient(
-            sp.GetRequiredService<ModelOptions>(), Credential(sp, sp.GetRequiredService<ModelOptions>().UseEntraId),
-            sp.GetRequiredService<IHttpClientFactory>().CreateClient(ModelProbe.HttpClientName)));
-        services.AddSingleton<ResilientModelClient>();
+        services.AddModelEndpoint();
 
         services.AddSingleton<ThreadStore>();
         services.AddSingleton<MessageStore>();

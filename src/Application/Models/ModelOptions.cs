@@ -2,9 +2,19 @@ using System.ComponentModel.DataAnnotations;
 
 namespace Agents.Application.Models;
 
+/// <summary>Which client library speaks to the endpoint (<see cref="ModelOptions.Provider"/>).</summary>
+public enum ModelProvider
+{
+    /// <summary>OpenAI or any OpenAI-compatible server (the simulator, vLLM, Ollama): the OpenAI package.</summary>
+    OpenAI,
+
+    /// <summary>An Azure OpenAI resource: Azure.AI.OpenAI's AzureOpenAIClient (deployment routes, api-key or Entra).</summary>
+    AzureOpenAI,
+}
+
 /// <summary>
-/// The model endpoint: Azure OpenAI's v1 endpoint (https://RESOURCE.openai.azure.com/openai/v1/), OpenAI, or any
-/// OpenAI-compatible server (the local simulator by default).
+/// The model endpoint: an Azure OpenAI resource (https://RESOURCE.openai.azure.com/, or its v1 endpoint
+/// .../openai/v1/), OpenAI, or any OpenAI-compatible server (the local simulator by default). See <see cref="ModelEndpoint"/>.
 /// </summary>
 public sealed class ModelOptions
 {
@@ -12,6 +22,9 @@ public sealed class ModelOptions
 
     [Required]
     public Uri? Endpoint { get; set; }
+
+    /// <summary>Unset: <see cref="ModelProvider.AzureOpenAI"/> for an Azure OpenAI host name, else <see cref="ModelProvider.OpenAI"/>.</summary>
+    public ModelProvider? Provider { get; set; }
 
     /// <summary>API key (OpenAI, a keyed Azure resource, or anything for the simulator).</summary>
     public string? ApiKey { get; set; }

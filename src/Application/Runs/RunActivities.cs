@@ -21,7 +21,7 @@ namespace Agents.Application.Runs;
 /// re-executed after a crash) rewrites its events instead of adding more.
 /// </summary>
 public sealed partial class RunActivities(
-    RunStore runs, MessageStore messages, AgentStore agents, ToolCatalog tools, ResilientModelClient model,
+    RunStore runs, MessageStore messages, AgentStore agents, ToolCatalog tools, ModelClient model,
     RunEventLog log, RunEventHub hub, RunPersistence persistence, RunSignals signals, IToolReviewer reviewer, TimeProvider clock,
     ThreadStore threads, Microsoft.Extensions.Logging.ILogger<RunActivities> logger, TokenBudgets budgets, RunEngineOptions engine)
 {
@@ -69,7 +69,7 @@ public sealed partial class RunActivities(
         }
         catch (ModelCallException e)
         {
-            LogModelCallFailed(logger, call.Position, run.RunId, e.Problem.Code, ResilientModelClient.Reason(e));
+            LogModelCallFailed(logger, call.Position, run.RunId, e.Problem.Code, ModelResilience.Reason(e));
             await budgets.ReleaseAsync(reservation, ct).ConfigureAwait(false);
             await writer.FlushAsync(ct).ConfigureAwait(false);
             throw new RunFailedException(e.Problem);

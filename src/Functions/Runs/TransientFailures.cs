@@ -9,7 +9,7 @@ namespace Agents.Functions.Runs;
 /// <summary>
 /// The one retry policy of the activities: only infrastructure that did not answer is retried (Cosmos DB 408/429/503,
 /// the queue service's 408/429/5xx, the network, timeouts, a call cancelled by a recycling host). Model 429/5xx are
-/// retried inside the activity already (ResilientModelClient); anything else would fail again. A failure reaches the
+/// retried inside the activity already (ModelResilience); anything else would fail again. A failure reaches the
 /// orchestrator as a type name only, so the activity marks a transient one with <see cref="TransientActivityException"/>.
 /// </summary>
 public static class TransientFailures

@@ -56,7 +56,7 @@ internal sealed class ChatCompletionHandler(
         }
 
         var model = conversation.Model;
-        stats.Received(model);
+        stats.Received(model, (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? context.Request.Path.Value ?? "");
         var header = context.Request.Headers[SimScriptParser.HeaderName].ToString();
         var parsed = header.Length > 0
             ? SimScriptParser.TryParseHeader(header, out var script, out var scriptError)

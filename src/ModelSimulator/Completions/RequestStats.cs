@@ -18,8 +18,13 @@ internal sealed class RequestStats(TimeProvider time)
     // as a timestamp of the monotonic clock (a wall clock may be slewed meanwhile).
     private readonly ConcurrentDictionary<string, long> _retryNotBefore = new(StringComparer.Ordinal);
 
-    /// <summary>Counts a request for <paramref name="model"/>, whatever becomes of it.</summary>
-    public void Received(string model) => Interlocked.Increment(ref For(model).Requests);
+    /// <summary>Counts a request for <paramref name="model"/> on <paramref name="route"/> (its route pattern), whatever becomes of it.</summary>
+    public void Received(string model, string route)
+    {
+        var counters = For(model);
+        Interlocked.Increment(ref counters.Requests);
+        counters.Routes.AddOrUpdate(route, 1, static (_, n) => n + 1);
+    }
 
     /// <summary>
     /// Counts an early retry when this exact request comes back before the Retry-After it was last answered with
@@ -61,7 +66,8 @@ internal sealed class RequestStats(TimeProvider time)
             new SortedDictionary<int, long>(m.Value.Errors),
             Interlocked.Read(ref m.Value.Hangs),
             Interlocked.Read(ref m.Value.Drops),
-            Interlocked.Read(ref m.Value.EarlyRetries)),
+            Interlocked.Read(ref m.Value.EarlyRetries),
+            new SortedDictionary<string, long>(m.Value.Routes, StringComparer.Ordinal)),
         StringComparer.Ordinal));
 
     private ModelCounters For(string model) => _models.GetOrAdd(model, static _ => new ModelCounters());
@@ -74,6 +80,7 @@ internal sealed class RequestStats(TimeProvider time)
         public long Drops;
         public long EarlyRetries;
         public ConcurrentDictionary<int, long> Errors { get; } = new();
+        public ConcurrentDictionary<string, long> Routes { get; } = new(StringComparer.Ordinal);
     }
 }
 
@@ -83,5 +90,6 @@ internal sealed record SimulatorStats(IReadOnlyDictionary<string, ModelStats> Mo
 /// <summary>
 /// One model's requests and how they ended: answered in full, a scripted error (by status), hung, dropped. The rest
 /// of <see cref="Requests"/> were refused (an invalid directive, 400) or abandoned by their client mid-answer.
+/// <see cref="Routes"/> counts the requests by the route they came on (OpenAI's, Azure's v1, Azure's deployment route).
 /// </summary>
-internal sealed record ModelStats(long Requests, long Completed, IReadOnlyDictionary<int, long> Errors, long Hangs, long Drops, long EarlyRetries);
+internal sealed record ModelStats(long Requests, long Completed, IReadOnlyDictionary<int, long> Errors, long Hangs, long Drops, long EarlyRetries, IReadOnlyDictionary<string, long> Routes);

@@ -2,21 +2,27 @@ using Agents.Application.Models;
 using Agents.Domain.Agents;
 using Agents.Domain.Conversations;
 using Agents.Domain.Runs;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Agents.Application.Tests;
 
-/// <summary>The model client's circuit breaker, on a manual clock, against an in-memory endpoint (no retries: one attempt a call).</summary>
-public sealed class ResilientModelClientTests : IDisposable
+/// <summary>
+/// The model client as the app registers it (the model HttpClient with its authentication handler, the chat clients,
+/// the one retry policy) against an in-memory endpoint: the circuit breaker on a manual clock (no retries: one attempt
+/// a call), and how each provider is addressed and authenticated.
+/// </summary>
+public sealed class ModelClientTests : IDisposable
 {
     private readonly FakeModelEndpoint endpoint = new();
-    private readonly HttpClient http;
     private readonly ManualClock clock = new();
-    private readonly RecordingLogger<ResilientModelClient> logger = new();
-    private readonly ResilientModelClient client;
+    private readonly RecordingLogger<ModelResilience> logger = new();
+    private readonly ServiceProvider services;
+    private readonly ModelClient client;
 
-    public ResilientModelClientTests()
+    public ModelClientTests()
     {
-        var options = new ModelOptions
+        services = Services(new ModelOptions
         {
             Endpoint = new Uri("http://model.test/v1/"),
             ApiKey = "test",
@@ -26,15 +32,41 @@ public sealed class ResilientModelClientTests : IDisposable
             CircuitBreakerMinimumThroughput = 10,
             CircuitBreakerSamplingSeconds = 10,
             CircuitBreakerBreakSeconds = 5,
-        };
-        http = new HttpClient(endpoint);
-        client = new ResilientModelClient(new ModelClient(options, null, http), options, logger, clock);
+        });
+        client = services.GetRequiredService<ModelClient>();
     }
 
     public void Dispose()
     {
-        http.Dispose();
+        services.Dispose();
         endpoint.Dispose();
+    }
+
+    [Fact]
+    public async Task OpenAiCompatibleEndpoint_GetsTheModelInTheBody_AndTheKeyAsABearerToken()
+    {
+        (await CallsAsync(1))[0].Content.ShouldBe("ok");
+
+        endpoint.Last.ShouldBe(("/v1/chat/completions", "Bearer test", null));
+    }
+
+    [Fact]
+    public async Task AzureOpenAiResource_GetsItsDeploymentRoute_AndTheKeyInApiKey()
+    {
+        using var azure = Services(new ModelOptions
+        {
+            Endpoint = new Uri("https://contoso.openai.azure.com/openai/v1/"), // the v1 form: the resource is taken from it
+            ApiKey = "azure-key",
+            Deployment = "primary",
+            MaxRetries = 0,
+        });
+
+        var turn = await azure.GetRequiredService<ModelClient>().StreamAsync(Call(0), _ => ValueTask.CompletedTask, CancellationToken.None);
+
+        turn.Content.ShouldBe("ok");
+        azure.GetRequiredService<ModelEndpoint>().Provider.ShouldBe(ModelProvider.AzureOpenAI);
+        endpoint.Last.ShouldBe(("/openai/deployments/primary/chat/completions", null, "azure-key"));
+        endpoint.Requests("primary").ShouldBe(1);
     }
 
     [Fact]
@@ -87,9 +119,24 @@ public sealed class ResilientModelClientTests : IDisposable
         for (var i = 0; i < count; i++)
         {
             logger.Invocation.Value = $"call {i}";
-            var call = new ModelCall(i, "primary", [new ChatMessage { Id = "m", ThreadId = "t", Role = MessageRole.User, Content = "hi" }], [], new ModelParameters(), 30);
-            turns.Add(await client.StreamAsync(call, _ => ValueTask.CompletedTask, CancellationToken.None));
+            turns.Add(await client.StreamAsync(Call(i), _ => ValueTask.CompletedTask, CancellationToken.None));
         }
         return turns;
+    }
+
+    private static ModelCall Call(int position) =>
+        new(position, "primary", [new ChatMessage { Id = "m", ThreadId = "t", Role = MessageRole.User, Content = "hi" }], [], new ModelParameters(), 30);
+
+    /// <summary>The app's model services over <see cref="endpoint"/> (in place of the network), with the test's clock and logger.</summary>
+    private ServiceProvider Services(ModelOptions options)
+    {
+        var collection = new ServiceCollection();
+        collection.AddLogging();
+        collection.AddSingleton(options);
+        collection.AddSingleton<TimeProvider>(clock);
+        collection.AddSingleton<ILogger<ModelResilience>>(logger);
+        collection.AddModelEndpoint();
+        collection.AddHttpClient(ModelServices.HttpClientName).ConfigurePrimaryHttpMessageHandler(() => endpoint);
+        return collection.BuildServiceProvider();
     }
 }

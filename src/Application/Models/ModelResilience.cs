@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using Agents.Domain.Errors;
-using Agents.Domain.Runs;
 using Microsoft.Extensions.Logging;
 using Polly;
 using Polly.CircuitBreaker;
@@ -9,11 +8,15 @@ using Polly.Retry;
 namespace Agents.Application.Models;
 
 /// <summary>
-/// The one place with the model retry policy: exponential backoff with jitter on transient failures (429, 5xx,
-/// timeouts, broken connections) honouring Retry-After, a circuit breaker per deployment, and an optional fallback
-/// deployment. A stream that already produced text is not retried (its text was delivered).
+/// The one model retry policy, for runs, the judge and the gateway alike: exponential backoff with jitter on transient
+/// failures (429, 5xx, timeouts, broken connections) honouring Retry-After, a circuit breaker per deployment shared by
+/// every caller (a deployment the runs found failing is failing for the gateway too), and an optional fallback
+/// deployment. An attempt that fails with a <see cref="ModelCallException"/> is judged; one that already delivered
+/// text returns instead of throwing, so it is never repeated. Polly works at this level, not in the HttpClient: a
+/// stream that breaks before its first token is retried too, which a handler that sees only the response headers
+/// cannot do.
 /// </summary>
-public sealed partial class ResilientModelClient(ModelClient inner, ModelOptions options, ILogger<ResilientModelClient> logger, TimeProvider clock)
+public sealed partial class ModelResilience(ModelOptions options, ILogger<ModelResilience> logger, TimeProvider clock)
 {
     private readonly ConcurrentDictionary<string, ResiliencePipeline> pipelines = new(StringComparer.Ordinal);
 
@@ -22,30 +25,29 @@ public sealed partial class ResilientModelClient(ModelClient inner, ModelOptions
     // notes the change, and that call logs it, in its own invocation, before it returns.
     private readonly ConcurrentQueue<Action> circuitChanges = new();
 
-    public async Task<ModelTurn> StreamAsync(ModelCall call, Func<string, ValueTask> onDelta, CancellationToken cancel)
+    /// <summary>
+    /// Runs <paramref name="attempt"/> against <paramref name="deployment"/> within the policy; when that fails for good
+    /// (retries spent, circuit open, deployment missing) and the request is not at fault, once against
+    /// <paramref name="fallback"/> (when set and different).
+    /// </summary>
+    public async Task<T> ExecuteAsync<T>(string deployment, string? fallback, Func<string, CancellationToken, ValueTask<T>> attempt, CancellationToken cancel)
     {
-        var deployment = string.IsNullOrEmpty(call.Model) ? options.Deployment : call.Model;
         try
         {
-            return await AttemptAsync(deployment, call, onDelta, cancel).ConfigureAwait(false);
+            return await AttemptAsync(deployment, attempt, cancel).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is ModelCallException or BrokenCircuitException
-            && options.FallbackDeployment is { Length: > 0 } fallback && fallback != deployment && !cancel.IsCancellationRequested)
+        catch (ModelCallException e) when (fallback is { Length: > 0 } && fallback != deployment && !e.BlamesRequest && !cancel.IsCancellationRequested)
         {
             LogFallback(logger, deployment, fallback, Reason(e) ?? "");
-            return await AttemptAsync(fallback, call, onDelta, cancel).ConfigureAwait(false);
+            return await AttemptAsync(fallback, attempt, cancel).ConfigureAwait(false);
         }
     }
 
-    private async Task<ModelTurn> AttemptAsync(string deployment, ModelCall call, Func<string, ValueTask> onDelta, CancellationToken cancel)
+    private async Task<T> AttemptAsync<T>(string deployment, Func<string, CancellationToken, ValueTask<T>> attempt, CancellationToken cancel)
     {
         try
         {
-            return await Pipeline(deployment).ExecuteAsync(async token =>
-            {
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(Math.Max(1, call.TimeoutSeconds)));
-                return await inner.StreamAsync(call, deployment, onDelta, token, timeout.Token).ConfigureAwait(false);
-            }, cancel).ConfigureAwait(false);
+            return await Pipeline(deployment).ExecuteAsync(token => attempt(deployment, token), cancel).ConfigureAwait(false);
         }
         catch (BrokenCircuitException e)
         {
