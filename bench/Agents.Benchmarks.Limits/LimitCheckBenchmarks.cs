@@ -1,5 +1,6 @@
 using Agents.Application.Limits;
 using Agents.Application.Storage.Cosmos;
+using Microsoft.Extensions.Logging.Abstractions;
 using Agents.Domain.Identity;
 using Agents.Domain.Usage;
 using BenchmarkDotNet.Attributes;
@@ -53,7 +54,7 @@ public class LimitCheckBenchmarks : IDisposable
         var options = new LimitsOptions();
         limiter = new RateLimiter(cosmos, clock);
         tiers = new TierResolver(cosmos, options, clock);
-        budgets = new TokenBudgets(cosmos, tiers, options, clock);
+        budgets = new TokenBudgets(cosmos, tiers, options, clock, new OptimisticUpdates(NullLogger<OptimisticUpdates>.Instance));
 
         // Fill the refused caller's window (limit 1): the database admits the first request and returns count 1, so this
         // instance knows the window is full and refuses the next ones without a round trip.

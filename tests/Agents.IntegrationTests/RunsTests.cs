@@ -1,6 +1,7 @@
 using System.Net;
 using Agents.Application.Runs;
 using Agents.Application.Storage.Cosmos;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Agents.IntegrationTests;
 
@@ -84,7 +85,7 @@ public sealed class RunsTests(HostFixture fixture) : IClassFixture<HostFixture>
         var stack = StackEnvironment.Current;
         using (var cosmos = new CosmosDatabase(new CosmosOptions { Endpoint = stack.CosmosEndpoint, Key = stack.CosmosKey, Emulator = true, Database = fixture.HostSettings.Database }, null))
         {
-            (await new RunStore(cosmos).TryRecordApprovalAsync(userId, thread, new ApprovalRecord(
+            (await new RunStore(cosmos, new OptimisticUpdates(NullLogger<OptimisticUpdates>.Instance)).TryRecordApprovalAsync(userId, thread, new ApprovalRecord(
                 ApprovalRecord.IdFor(run, pending), run, pending, Approved: true, null, userId, DateTimeOffset.UtcNow), CancellationToken.None)).ShouldBeTrue();
         }
 

@@ -1,4 +1,3 @@
-using System.Net;
 using Agents.Application.Storage.Cosmos;
 using Agents.Domain.Conversations;
 using Microsoft.Azure.Cosmos;
@@ -6,7 +5,7 @@ using Microsoft.Azure.Cosmos;
 namespace Agents.Application.Conversations;
 
 /// <summary>Threads, one document each in the owner's partition of the <c>threads</c> container.</summary>
-public sealed class ThreadStore(CosmosDatabase cosmos)
+public sealed class ThreadStore(CosmosDatabase cosmos, OptimisticUpdates updates)
 {
     private const string Type = "thread";
     private readonly DocumentContainer threads = new(cosmos.Container(Containers.Threads));
@@ -35,12 +34,12 @@ public sealed class ThreadStore(CosmosDatabase cosmos)
     /// Claims the thread for a new run. Succeeds only if no other run holds it (or the holder is finished, per
     /// <paramref name="isHolderFinished"/>); the ETag makes two concurrent claims race safely: one wins.
     /// </summary>
-    public async Task<ClaimResult> TryClaimForRunAsync(
-        string ownerId, string threadId, string runId, DateTimeOffset now, Func<string, Task<bool>> isHolderFinished, CancellationToken ct)
-    {
-        for (var attempt = 0; attempt < 3; attempt++)
+    public Task<ClaimResult> TryClaimForRunAsync(
+        string ownerId, string threadId, string runId, DateTimeOffset now, Func<string, Task<bool>> isHolderFinished, CancellationToken ct) =>
+        // Someone changing the thread meanwhile (another claim, a rename) makes the write lose: read again and decide again.
+        updates.RunAsync($"thread {threadId}", async token =>
         {
-            var stored = await GetAsync(ownerId, threadId, ct).ConfigureAwait(false);
+            var stored = await GetAsync(ownerId, threadId, token).ConfigureAwait(false);
             if (stored is null)
             {
                 return ClaimResult.ThreadNotFound;
@@ -49,39 +48,21 @@ public sealed class ThreadStore(CosmosDatabase cosmos)
             {
                 return ClaimResult.Busy(holder);
             }
-            try
-            {
-                await ReplaceAsync(stored.Value with { ActiveRunId = runId, UpdatedAt = now }, stored.ETag, ct).ConfigureAwait(false);
-                return ClaimResult.Claimed;
-            }
-            catch (CosmosException e) when (e.StatusCode == HttpStatusCode.PreconditionFailed)
-            {
-                // Someone changed the thread meanwhile (another claim, a rename): read again and decide again.
-            }
-        }
-        return ClaimResult.Busy(null);
-    }
+            await ReplaceAsync(stored.Value with { ActiveRunId = runId, UpdatedAt = now }, stored.ETag, token).ConfigureAwait(false);
+            return ClaimResult.Claimed;
+        }, ct);
 
     /// <summary>Releases the thread if <paramref name="runId"/> still holds it.</summary>
-    public async Task ReleaseAsync(string ownerId, string threadId, string runId, CancellationToken ct)
-    {
-        for (var attempt = 0; attempt < 5; attempt++)
+    public Task ReleaseAsync(string ownerId, string threadId, string runId, CancellationToken ct) =>
+        updates.RunAsync($"thread {threadId}", async token =>
         {
-            var stored = await GetAsync(ownerId, threadId, ct).ConfigureAwait(false);
-            if (stored is null || stored.Value.ActiveRunId != runId)
+            var stored = await GetAsync(ownerId, threadId, token).ConfigureAwait(false);
+            if (stored is not null && stored.Value.ActiveRunId == runId)
             {
-                return;
+                await ReplaceAsync(stored.Value with { ActiveRunId = null }, stored.ETag, token).ConfigureAwait(false);
             }
-            try
-            {
-                await ReplaceAsync(stored.Value with { ActiveRunId = null }, stored.ETag, ct).ConfigureAwait(false);
-                return;
-            }
-            catch (CosmosException e) when (e.StatusCode == HttpStatusCode.PreconditionFailed)
-            {
-            }
-        }
-    }
+            return true;
+        }, ct);
 }
 
 public sealed record ClaimResult(bool Success, bool NotFound, string? ActiveRunId)

@@ -52,6 +52,7 @@ public static class ApplicationServices
         services.AddStorageQueues(configuration);
         services.AddModelEndpoint();
 
+        services.AddSingleton<OptimisticUpdates>();
         services.AddSingleton<ThreadStore>();
         services.AddSingleton<MessageStore>();
         services.AddSingleton<RunStore>();

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net;
 using Agents.Application.Storage.Cosmos;
 using Agents.Domain.Errors;
 using Agents.Domain.Runs;
@@ -40,7 +39,7 @@ public sealed record LimitsView(
 /// limit minus the usage the ledger recorded for the day (the day of the record's <c>at</c>).
 /// </para>
 /// </summary>
-public sealed class TokenBudgets(CosmosDatabase cosmos, TierResolver tiers, LimitsOptions options, TimeProvider clock)
+public sealed class TokenBudgets(CosmosDatabase cosmos, TierResolver tiers, LimitsOptions options, TimeProvider clock, OptimisticUpdates updates)
 {
     /// <summary>Settled call ids remembered per day document (about 60 bytes each), for recognising replays.</summary>
     public const int MaxSettledPerDay = 5_000;
@@ -188,38 +187,29 @@ public sealed class TokenBudgets(CosmosDatabase cosmos, TierResolver tiers, Limi
             });
     }
 
-    /// <summary>Reads the day's document, applies <paramref name="change"/> (false: nothing to write) and writes it if the ETag still matches; retries on a race.</summary>
-    private async Task UpdateAsync(string userId, string dayName, Func<BudgetDay, bool> change, CancellationToken ct)
-    {
-        var pk = PartitionKeys.Owner(userId);
-        for (var attempt = 1; ; attempt++)
+    /// <summary>Reads the day's document, applies <paramref name="change"/> (false: nothing to write) and writes it if the ETag still matches; again on a race.</summary>
+    private Task<bool> UpdateAsync(string userId, string dayName, Func<BudgetDay, bool> change, CancellationToken ct) =>
+        // Every request of a user writes the same day document, so races are common under load: more attempts than elsewhere.
+        updates.RunAsync($"budget day {dayName}", async token =>
         {
-            var stored = await documents.ReadAsync<BudgetDay>(pk, IdFor(dayName), ct).ConfigureAwait(false);
-            var day = stored?.Value ?? BudgetDay.Empty(IdFor(dayName), dayName, await PriorMonthUsedAsync(userId, dayName, ct).ConfigureAwait(false));
+            var pk = PartitionKeys.Owner(userId);
+            var stored = await documents.ReadAsync<BudgetDay>(pk, IdFor(dayName), token).ConfigureAwait(false);
+            var day = stored?.Value ?? BudgetDay.Empty(IdFor(dayName), dayName, await PriorMonthUsedAsync(userId, dayName, token).ConfigureAwait(false));
             var pruned = Prune(day);
             if (!change(day) && !pruned)
             {
-                return;
+                return false;
             }
-            try
+            if (stored is null)
             {
-                if (stored is null)
-                {
-                    await documents.CreateAsync(pk, Type, day, ct).ConfigureAwait(false);
-                }
-                else
-                {
-                    await documents.ReplaceAsync(pk, Type, day.Id, day, stored.ETag, ct).ConfigureAwait(false);
-                }
-                return;
+                await documents.CreateAsync(pk, Type, day, token).ConfigureAwait(false);
             }
-            catch (CosmosException e) when (e.StatusCode is HttpStatusCode.PreconditionFailed or HttpStatusCode.Conflict && attempt < MaxAttempts)
+            else
             {
-                // Another call changed the day first: read it again, after a short random pause so racers spread out.
-                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 2 + Math.Min(attempt, 10) * 3)), ct).ConfigureAwait(false);
+                await documents.ReplaceAsync(pk, Type, day.Id, day, stored.ETag, token).ConfigureAwait(false);
             }
-        }
-    }
+            return true;
+        }, ct, MaxAttempts);
 
     private async Task<BudgetDay?> ReadAsync(string userId, string dayName, CancellationToken ct) =>
         (await documents.ReadAsync<BudgetDay>(PartitionKeys.Owner(userId), IdFor(dayName), ct).ConfigureAwait(false))?.Value;

@@ -1,4 +1,3 @@
-using System.Net;
 using Agents.Application.Storage.Cosmos;
 using Agents.Domain.Conversations;
 using Agents.Domain.Runs;
@@ -11,7 +10,7 @@ namespace Agents.Application.Runs;
 /// the run document, its prompt (stored by the model calls, so that the orchestration passes it by reference) and
 /// approval decisions.
 /// </summary>
-public sealed class RunStore(CosmosDatabase cosmos)
+public sealed class RunStore(CosmosDatabase cosmos, OptimisticUpdates updates)
 {
     private const string RunType = "run";
     private const string PromptType = "prompt";
@@ -28,12 +27,11 @@ public sealed class RunStore(CosmosDatabase cosmos)
     public Task<string> ReplaceAsync(Run run, string etag, CancellationToken ct) =>
         runs.ReplaceAsync(PartitionKeys.Thread(run.OwnerId, run.ThreadId), RunType, run.Id, run, etag, ct);
 
-    /// <summary>Applies <paramref name="change"/> with optimistic concurrency, retrying on a concurrent write.</summary>
-    public async Task<Run?> UpdateAsync(string ownerId, string threadId, string runId, Func<Run, Run?> change, CancellationToken ct)
-    {
-        for (var attempt = 0; ; attempt++)
+    /// <summary>Applies <paramref name="change"/> (null: nothing to write) with optimistic concurrency, again on a concurrent write.</summary>
+    public Task<Run?> UpdateAsync(string ownerId, string threadId, string runId, Func<Run, Run?> change, CancellationToken ct) =>
+        updates.RunAsync($"run {runId}", async token =>
         {
-            var stored = await GetAsync(ownerId, threadId, runId, ct).ConfigureAwait(false);
+            var stored = await GetAsync(ownerId, threadId, runId, token).ConfigureAwait(false);
             if (stored is null)
             {
                 return null;
@@ -43,16 +41,9 @@ public sealed class RunStore(CosmosDatabase cosmos)
             {
                 return stored.Value;
             }
-            try
-            {
-                await ReplaceAsync(changed, stored.ETag, ct).ConfigureAwait(false);
-                return changed;
-            }
-            catch (CosmosException e) when (e.StatusCode == HttpStatusCode.PreconditionFailed && attempt < 10)
-            {
-            }
-        }
-    }
+            await ReplaceAsync(changed, stored.ETag, token).ConfigureAwait(false);
+            return changed;
+        }, ct);
 
     // ---- prompt ----
 
