@@ -64,6 +64,9 @@ public static class IdentityServiceCollectionExtensions
 
         services.AddAuthorizationCore(options =>
         {
+            options.AddPolicy(IdentityPolicies.Admin, policy => policy
+                .RequireAuthenticatedUser()
+                .RequireAssertion(context => CallerClaims.ToCaller(context.User)?.IsAdmin == true));
             foreach (var provider in providers)
             {
                 options.AddPolicy(ProviderSchemes.NameOf(provider), policy => policy

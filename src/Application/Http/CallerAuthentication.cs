@@ -1,6 +1,8 @@
 using Agents.Domain.Identity;
 using Agents.Identity;
 using Agents.Identity.ApiKeys;
+using Agents.Identity.Authorization;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -11,7 +13,7 @@ namespace Agents.Application.Http;
 /// policies, which set <c>HttpContext.User</c>), checks an API key's scope for the route (<see cref="KeyScopes"/>),
 /// and offers the <see cref="Caller"/> as a typed view of <c>HttpContext.User</c>. HttpPipelineMiddleware
 /// (src/Functions) calls <see cref="AuthenticateAsync"/> before every function under <see cref="ApiPaths.Prefix"/>, and
-/// <see cref="ForbidUnlessAdmin"/> before those under its /admin; <see cref="Gateway.GatewayRoutes.HandleAsync"/> calls
+/// <see cref="ForbidUnlessAdminAsync"/> (the <see cref="IdentityPolicies.Admin"/> policy) before those under its /admin; <see cref="Gateway.GatewayRoutes.HandleAsync"/> calls
 /// <see cref="AuthenticateAsync"/> for the gateway.
 /// </summary>
 public static class CallerAuthentication
@@ -59,7 +61,12 @@ public static class CallerAuthentication
     }
 
     /// <summary>Null when the authenticated caller (after <see cref="AuthenticateAsync"/>) has the admin role; otherwise the 403 to send.</summary>
-    public static IResult? ForbidUnlessAdmin(HttpContext context) => context.Caller().IsAdmin
-        ? null
-        : ProblemWriter.Result(Problems.Forbidden($"This route needs the {Domain.Identity.Caller.AdminRole} role."), context);
+    public static async ValueTask<IResult?> ForbidUnlessAdminAsync(HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var authorization = context.RequestServices.GetRequiredService<IAuthorizationService>();
+        return (await authorization.AuthorizeAsync(context.User, IdentityPolicies.Admin).ConfigureAwait(false)).Succeeded
+            ? null
+            : ProblemWriter.Result(Problems.Forbidden($"This route needs the {Domain.Identity.Caller.AdminRole} role."), context);
+    }
 }
