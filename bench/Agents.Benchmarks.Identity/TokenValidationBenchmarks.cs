@@ -1,22 +1,22 @@
 using System.Security.Cryptography;
 using Agents.Identity;
-using Agents.Identity.Tokens;
+using Agents.Identity.ApiKeys;
 using BenchmarkDotNet.Attributes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
 namespace Agents.Benchmarks.Identity;
 
 /// <summary>
-/// <see cref="AccessTokenValidator.ValidateAsync"/> of a good RS256 token with the keys already cached: the cost
-/// every authenticated request pays. Keys come from a local discovery + JWKS server on 127.0.0.1.
+/// <see cref="CallerAuthenticator.AuthenticateAsync"/> of a good RS256 bearer token with the keys already cached
+/// (the provider's JwtBearer scheme and policy): the cost every authenticated request pays. Keys come from a local
+/// discovery + JWKS server on 127.0.0.1.
 /// </summary>
 [MemoryDiagnoser]
 public class TokenValidationBenchmarks
@@ -24,7 +24,7 @@ public class TokenValidationBenchmarks
     private WebApplication? _server;
     private ServiceProvider? _services;
     private RSA? _rsa;
-    private AccessTokenValidator _validator = null!;
+    private CallerAuthenticator _authenticator = null!;
     private string _token = "";
 
     [GlobalSetup]
@@ -34,21 +34,20 @@ public class TokenValidationBenchmarks
         var key = new RsaSecurityKey(_rsa) { KeyId = "bench" };
         var issuer = await StartServerAsync(key);
 
-        _services = new ServiceCollection().AddHttpClient().BuildServiceProvider();
-        var options = new IdentityOptions();
-        var provider = new IdentityProviderOptions
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
-            Name = "bench",
-            Kind = IdentityProviderKind.Oidc,
-            Issuer = issuer,
-            RequiredScope = "Agents.Use",
-            RequireHttpsMetadata = false,
-        };
-        provider.Audiences.Add("api://agents");
-        options.Providers.Add(provider);
-        _validator = new AccessTokenValidator(
-            Options.Create(options), _services.GetRequiredService<IHttpClientFactory>(), TimeProvider.System,
-            NullLogger<AccessTokenValidator>.Instance);
+            ["Identity:Providers:0:Name"] = "bench",
+            ["Identity:Providers:0:Kind"] = "Oidc",
+            ["Identity:Providers:0:Issuer"] = issuer,
+            ["Identity:Providers:0:Audiences:0"] = "api://agents",
+            ["Identity:Providers:0:RequiredScope"] = "Agents.Use",
+            ["Identity:Providers:0:RequireHttpsMetadata"] = "false",
+        }).Build();
+        var services = new ServiceCollection().AddLogging().AddSingleton<IConfiguration>(configuration);
+        services.AddSingleton<IApiKeyStore, NoApiKeys>();
+        services.AddAgentsIdentity(configuration);
+        _services = services.BuildServiceProvider();
+        _authenticator = _services.GetRequiredService<CallerAuthenticator>();
 
         _token = new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
         {
@@ -60,7 +59,7 @@ public class TokenValidationBenchmarks
             SigningCredentials = new SigningCredentials(key, SecurityAlgorithms.RsaSha256),
         });
 
-        var warm = await _validator.ValidateAsync(_token, CancellationToken.None);
+        var warm = await AuthenticateAsync();
         if (!warm.Succeeded)
         {
             throw new InvalidOperationException($"Benchmark token rejected: {warm.Problem.Detail}");
@@ -68,7 +67,32 @@ public class TokenValidationBenchmarks
     }
 
     [Benchmark]
-    public async Task<bool> ValidateGoodToken() => (await _validator.ValidateAsync(_token, CancellationToken.None)).Succeeded;
+    public async Task<bool> ValidateGoodToken() => (await AuthenticateAsync()).Succeeded;
+
+    private async Task<AuthenticationOutcome> AuthenticateAsync()
+    {
+        await using var scope = _services!.CreateAsyncScope();
+        var context = new DefaultHttpContext { RequestServices = scope.ServiceProvider };
+        context.Request.Headers.Authorization = "Bearer " + _token;
+        return await _authenticator.AuthenticateAsync(context.Request, CancellationToken.None);
+    }
+
+    /// <summary>Only owner profiles are written (once, for the benchmark's user); no key is ever looked up.</summary>
+    private sealed class NoApiKeys : IApiKeyStore
+    {
+        public Task CreateAsync(ApiKeyRecord key, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<ApiKeyRecord?> FindAsync(string keyId, CancellationToken cancellationToken) => Task.FromResult<ApiKeyRecord?>(null);
+
+        public Task<IReadOnlyList<ApiKeyRecord>> ListAsync(string ownerUserId, CancellationToken cancellationToken) =>
+            Task.FromResult<IReadOnlyList<ApiKeyRecord>>([]);
+
+        public Task<bool> DeleteAsync(string ownerUserId, string keyId, CancellationToken cancellationToken) => Task.FromResult(false);
+
+        public Task<OwnerProfile?> FindOwnerAsync(string userId, CancellationToken cancellationToken) => Task.FromResult<OwnerProfile?>(null);
+
+        public Task<OwnerProfile> SaveOwnerAsync(OwnerProfile profile, CancellationToken cancellationToken) => Task.FromResult(profile);
+    }
 
     [GlobalCleanup]
     public async Task CleanupAsync()

@@ -1,5 +1,8 @@
 using Agents.Identity.ApiKeys;
+using Agents.Identity.Authorization;
 using Agents.Identity.Tokens;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.Azure.Cosmos;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -14,9 +17,9 @@ public static class IdentityServiceCollectionExtensions
     public const string MetadataHttpClientName = "Agents.Identity.Metadata";
 
     /// <summary>
-    /// Registers <see cref="IdentityOptions"/> (section <c>Identity</c>, validated at start-up),
-    /// <see cref="AccessTokenValidator"/>, <see cref="ApiKeyService"/> and <see cref="CallerAuthenticator"/>, all
-    /// singletons. An <see cref="IApiKeyStore"/> must be registered as well, for example with
+    /// Registers <see cref="IdentityOptions"/> (section <c>Identity</c>, validated at start-up), ASP.NET Core
+    /// authentication with one JwtBearer scheme per provider and the API-key scheme, authorization with one policy per
+    /// provider, <see cref="ApiKeyService"/> and <see cref="CallerAuthenticator"/>. An <see cref="IApiKeyStore"/> must be registered as well, for example with
     /// <see cref="AddCosmosApiKeyStore"/>.
     /// </summary>
     public static IServiceCollection AddAgentsIdentity(this IServiceCollection services, IConfiguration configuration)
@@ -34,11 +37,44 @@ public static class IdentityServiceCollectionExtensions
         });
 
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<AccessTokenValidator>();
+        services.TryAddSingleton<IdentityProviders>();
+        AddSchemesAndPolicies(services, configuration.GetSection(IdentityOptions.SectionName).Get<IdentityOptions>() ?? new IdentityOptions());
         services.TryAddSingleton<OwnerProfiles>();
         services.TryAddSingleton<ApiKeyService>();
         services.TryAddSingleton<CallerAuthenticator>();
         return services;
+    }
+
+    /// <summary>
+    /// The schemes and policies are named at registration, so they come from the configuration as bound now; a
+    /// provider without a name or kind (refused at start by the options validation) gets none.
+    /// </summary>
+    private static void AddSchemesAndPolicies(IServiceCollection services, IdentityOptions settings)
+    {
+        var authentication = services.AddAuthentication()
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        var providers = settings.Providers
+            .Where(p => !string.IsNullOrWhiteSpace(p.Name) && p.Kind is not null)
+            .DistinctBy(p => p.Name, StringComparer.OrdinalIgnoreCase)
+            .ToArray();
+        foreach (var provider in providers)
+        {
+            ProviderSchemes.Add(authentication, provider, settings);
+        }
+
+        services.AddAuthorizationCore(options =>
+        {
+            options.AddPolicy(IdentityPolicies.Admin, policy => policy
+                .RequireAuthenticatedUser()
+                .RequireAssertion(context => CallerClaims.ToCaller(context.User)?.IsAdmin == true));
+            foreach (var provider in providers)
+            {
+                options.AddPolicy(ProviderSchemes.NameOf(provider), policy => policy
+                    .RequireAuthenticatedUser()
+                    .AddRequirements(new ProviderAccessRequirement(provider)));
+            }
+        });
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IAuthorizationHandler, ProviderAccessHandler>());
     }
 
     /// <summary>Stores API keys in the given Cosmos DB container (<c>apikeys</c>, partition key path <c>/pk</c>).</summary>

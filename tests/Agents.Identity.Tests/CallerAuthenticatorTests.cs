@@ -28,7 +28,7 @@ public sealed class CallerAuthenticatorTests : IAsyncLifetime
 
     private Task<AuthenticationOutcome> Authenticate(params (string Name, string Value)[] headers)
     {
-        var context = new DefaultHttpContext();
+        var context = _identity.NewContext();
         foreach (var (name, value) in headers)
         {
             context.Request.Headers.Append(name, value);

@@ -1,16 +1,19 @@
 using Agents.Domain.Identity;
 using Agents.Identity;
 using Agents.Identity.ApiKeys;
+using Agents.Identity.Authorization;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Agents.Application.Http;
 
 /// <summary>
-/// Authenticates a request once, checks an API key's scope for the route (<see cref="KeyScopes"/>), and keeps the
-/// <see cref="Caller"/> on the HttpContext. HttpPipelineMiddleware
+/// Authenticates a request once (<see cref="CallerAuthenticator"/>: the ASP.NET Core authentication schemes and
+/// policies, which set <c>HttpContext.User</c>), checks an API key's scope for the route (<see cref="KeyScopes"/>),
+/// and offers the <see cref="Caller"/> as a typed view of <c>HttpContext.User</c>. HttpPipelineMiddleware
 /// (src/Functions) calls <see cref="AuthenticateAsync"/> before every function under <see cref="ApiPaths.Prefix"/>, and
-/// <see cref="ForbidUnlessAdmin"/> before those under its /admin; <see cref="Gateway.GatewayRoutes.HandleAsync"/> calls
+/// <see cref="ForbidUnlessAdminAsync"/> (the <see cref="IdentityPolicies.Admin"/> policy) before those under its /admin; <see cref="Gateway.GatewayRoutes.HandleAsync"/> calls
 /// <see cref="AuthenticateAsync"/> for the gateway.
 /// </summary>
 public static class CallerAuthentication
@@ -31,7 +34,6 @@ public static class CallerAuthentication
         }
         if (outcome.Succeeded)
         {
-            context.Items[ItemKey] = outcome.Caller;
             return null;
         }
         if (outcome.WwwAuthenticate is { } challenge)
@@ -41,12 +43,30 @@ public static class CallerAuthentication
         return ProblemWriter.Result(outcome.Problem!, context);
     }
 
-    /// <summary>The authenticated caller (set by <see cref="AuthenticateAsync"/>, which runs before every handler that asks).</summary>
-    public static Caller Caller(this HttpContext context) =>
-        context.Items[ItemKey] as Caller ?? throw new InvalidOperationException("The endpoint runs without authentication.");
+    /// <summary>
+    /// The authenticated caller: <c>HttpContext.User</c> as a <see cref="Domain.Identity.Caller"/> (<see cref="CallerClaims"/>), read once per
+    /// request. <see cref="AuthenticateAsync"/> runs before every handler that asks.
+    /// </summary>
+    public static Caller Caller(this HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (context.Items[ItemKey] is Caller known)
+        {
+            return known;
+        }
+
+        var caller = CallerClaims.ToCaller(context.User) ?? throw new InvalidOperationException("The endpoint runs without authentication.");
+        context.Items[ItemKey] = caller;
+        return caller;
+    }
 
     /// <summary>Null when the authenticated caller (after <see cref="AuthenticateAsync"/>) has the admin role; otherwise the 403 to send.</summary>
-    public static IResult? ForbidUnlessAdmin(HttpContext context) => context.Caller().IsAdmin
-        ? null
-        : ProblemWriter.Result(Problems.Forbidden($"This route needs the {Domain.Identity.Caller.AdminRole} role."), context);
+    public static async ValueTask<IResult?> ForbidUnlessAdminAsync(HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var authorization = context.RequestServices.GetRequiredService<IAuthorizationService>();
+        return (await authorization.AuthorizeAsync(context.User, IdentityPolicies.Admin).ConfigureAwait(false)).Succeeded
+            ? null
+            : ProblemWriter.Result(Problems.Forbidden($"This route needs the {Domain.Identity.Caller.AdminRole} role."), context);
+    }
 }

@@ -72,7 +72,7 @@ internal sealed class HttpPipelineMiddleware(RequestLimits limits, ILoggerFactor
         return await ProblemMiddleware.RefuseOversizeBodyAsync(http, limits)
             ?? await CallerAuthentication.AuthenticateAsync(http)
             ?? await RateLimiting.ApplyAsync(http, RateLimitPolicyOf(function))
-            ?? (path.StartsWithSegments(AdminPrefix) ? CallerAuthentication.ForbidUnlessAdmin(http) : null)
+            ?? (path.StartsWithSegments(AdminPrefix) ? await CallerAuthentication.ForbidUnlessAdminAsync(http) : null)
             ?? await invoke();
     }
 

@@ -5,19 +5,24 @@ using Microsoft.IdentityModel.Protocols.OpenIdConnect.Configuration;
 namespace Agents.Identity.Tokens;
 
 /// <summary>
-/// One provider's discovery document and JWKS: a <see cref="ConfigurationManager{T}"/> (cached, refreshed every
-/// 12 hours) plus a forced refresh for an unknown <c>kid</c> (key rotation).
+/// One provider's discovery document and JWKS, as the <see cref="IConfigurationManager{T}"/> of its JwtBearer scheme:
+/// IdentityModel's <see cref="ConfigurationManager{T}"/> (cached, refreshed every 12 hours) plus
+/// <see cref="EnsureKeyAsync"/>, which waits for fresh keys when a token names a <c>kid</c> we do not know.
 /// </summary>
 /// <remarks>
-/// Since IdentityModel 8, <see cref="ConfigurationManager{T}.RequestRefresh"/> fetches on a background task and the
-/// next <c>GetConfigurationAsync</c> still returns the old keys, so "refresh, then retry" would retry with the same
-/// keys. <see cref="RefreshAsync"/> therefore waits for the fetch the request started (observed through
-/// <see cref="ObservingRetriever"/>). Refreshes are coalesced: within <c>KeyRefreshMinIntervalSeconds</c> every caller
-/// shares the one refresh, so a burst of tokens with made-up kids costs at most one JWKS request per interval.
+/// Ours because the library cannot accept a just-rotated key at first sight: since IdentityModel 8,
+/// <see cref="ConfigurationManager{T}.RequestRefresh"/> fetches on a background task and the next
+/// <c>GetConfigurationAsync</c> still returns the old keys, so JwtBearer's <c>RefreshOnIssuerKeyNotFound</c> fails the
+/// token in hand and only the next one passes; and when the manager is a <c>BaseConfigurationManager</c>, the token
+/// handler refreshes on every bad signature, so a forged signature with a known <c>kid</c> would cost a JWKS fetch.
+/// So the scheme's <c>OnMessageReceived</c> calls <see cref="EnsureKeyAsync"/> before validation, and this class
+/// deliberately implements only <see cref="IConfigurationManager{T}"/>. Refreshes are coalesced: within
+/// <c>KeyRefreshMinIntervalSeconds</c> every caller shares the one refresh, so a burst of tokens with made-up kids
+/// costs at most one JWKS request per interval.
 /// </remarks>
-internal sealed class SigningKeySource
+internal sealed class SigningKeySource : IConfigurationManager<OpenIdConnectConfiguration>
 {
-    /// <summary>How long a request may wait for a key refresh before it is answered 401.</summary>
+    /// <summary>How long a request may wait for a key refresh before its token is judged with the keys we have.</summary>
     private static readonly TimeSpan RefreshWait = TimeSpan.FromSeconds(10);
 
     private readonly ConfigurationManager<OpenIdConnectConfiguration> _manager;
@@ -25,8 +30,8 @@ internal sealed class SigningKeySource
     private readonly TimeProvider _time;
     private readonly TimeSpan _minInterval;
     private readonly Lock _gate = new();
-    private Task<OpenIdConnectConfiguration?>? _refresh;
-    private DateTimeOffset _refreshStartedAt;
+    private Task _refresh = Task.CompletedTask;
+    private DateTimeOffset? _refreshStartedAt;
 
     public SigningKeySource(string metadataAddress, IDocumentRetriever documents, TimeSpan minRefreshInterval, TimeProvider time)
     {
@@ -42,89 +47,90 @@ internal sealed class SigningKeySource
 
     public string MetadataAddress => _manager.MetadataAddress;
 
-    /// <summary>The cached configuration; fetched on first use (so an unused provider never causes a request).</summary>
-    public Task<OpenIdConnectConfiguration> GetAsync(CancellationToken cancellationToken) =>
-        _manager.GetConfigurationAsync(cancellationToken);
+    /// <summary>The newest configuration; fetched on first use (so an unused provider never causes a request).</summary>
+    public async Task<OpenIdConnectConfiguration> GetConfigurationAsync(CancellationToken cancel)
+    {
+        var cached = await _manager.GetConfigurationAsync(cancel).ConfigureAwait(false);
+        // A refresh we waited for may have finished before the manager stored its result.
+        return _retriever.Latest ?? cached;
+    }
+
+    /// <summary>JwtBearer's own refresh on an unknown key is turned off (<c>RefreshOnIssuerKeyNotFound</c>); this serves the periodic one.</summary>
+    public void RequestRefresh() => _manager.RequestRefresh();
 
     /// <summary>
-    /// Fresh keys after <paramref name="stale"/> failed to name a token's key; null when no newer configuration could
-    /// be had in time. Callers within the minimum interval share one refresh.
+    /// Makes sure the keys are fresh enough to judge a token signed with <paramref name="keyId"/>: when no current key
+    /// has that id, waits (at most 10 s) for a refresh, shared with every caller within the minimum interval.
     /// </summary>
-    public Task<OpenIdConnectConfiguration?> RefreshAsync(OpenIdConnectConfiguration stale, CancellationToken cancellationToken)
+    public async Task EnsureKeyAsync(string? keyId, CancellationToken cancellationToken)
     {
-        Task<OpenIdConnectConfiguration?> refresh;
+        var current = await GetConfigurationAsync(cancellationToken).ConfigureAwait(false);
+        if (string.IsNullOrEmpty(keyId) || current.SigningKeys.Any(k => k.KeyId == keyId))
+        {
+            return;
+        }
+
+        Task refresh;
         lock (_gate)
         {
             var now = _time.GetUtcNow();
-            if (_refresh is null || now - _refreshStartedAt >= _minInterval)
+            if (_refreshStartedAt is null || now - _refreshStartedAt >= _minInterval)
             {
                 _refreshStartedAt = now;
-                _refresh = RefreshCoreAsync(stale);
+                _refresh = RefreshCoreAsync();
             }
 
             refresh = _refresh;
         }
 
-        return refresh.WaitAsync(cancellationToken);
+        await refresh.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<OpenIdConnectConfiguration?> RefreshCoreAsync(OpenIdConnectConfiguration stale)
+    private async Task RefreshCoreAsync()
     {
         var nextFetch = _retriever.NextFetch;
         _manager.RequestRefresh();
-
-        // With the 'UpdateConfigAsBlocking' switch the fetch happens here; by default it runs in the background.
-        OpenIdConnectConfiguration current;
         try
         {
-            current = await _manager.GetConfigurationAsync(CancellationToken.None).ConfigureAwait(false);
+            // This starts the fetch (in the background by default, inline with the 'UpdateConfigAsBlocking' switch).
+            await _manager.GetConfigurationAsync(CancellationToken.None).ConfigureAwait(false);
+            await nextFetch.WaitAsync(RefreshWait, _time).ConfigureAwait(false);
         }
-        catch (InvalidOperationException)
+        catch (Exception e) when (e is InvalidOperationException or TimeoutException)
         {
-            return null;
-        }
-
-        if (!ReferenceEquals(current, stale))
-        {
-            return current;
-        }
-
-        try
-        {
-            return await nextFetch.WaitAsync(RefreshWait, _time).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            return null;
+            // The token is judged with the keys we have; an unknown kid stays unknown.
         }
     }
 
-    /// <summary>The standard OIDC retriever, plus a task that completes with the next configuration fetched.</summary>
+    /// <summary>The standard OIDC retriever, remembering the newest configuration that has keys and signalling each fetch.</summary>
     private sealed class ObservingRetriever : IConfigurationRetriever<OpenIdConnectConfiguration>
     {
-        private TaskCompletionSource<OpenIdConnectConfiguration?> _next = NewSignal();
+        private TaskCompletionSource _next = NewSignal();
+        private OpenIdConnectConfiguration? _latest;
 
-        public Task<OpenIdConnectConfiguration?> NextFetch => Volatile.Read(ref _next).Task;
+        public Task NextFetch => Volatile.Read(ref _next).Task;
+
+        public OpenIdConnectConfiguration? Latest => Volatile.Read(ref _latest);
 
         public async Task<OpenIdConnectConfiguration> GetConfigurationAsync(
             string address, IDocumentRetriever retriever, CancellationToken cancel)
         {
-            OpenIdConnectConfiguration configuration;
             try
             {
-                configuration = await OpenIdConnectConfigurationRetriever.GetAsync(address, retriever, cancel).ConfigureAwait(false);
-            }
-            catch
-            {
-                Interlocked.Exchange(ref _next, NewSignal()).TrySetResult(null);
-                throw;
-            }
+                var configuration = await OpenIdConnectConfigurationRetriever.GetAsync(address, retriever, cancel).ConfigureAwait(false);
+                if (configuration.SigningKeys.Count > 0)
+                {
+                    Volatile.Write(ref _latest, configuration);
+                }
 
-            Interlocked.Exchange(ref _next, NewSignal()).TrySetResult(configuration);
-            return configuration;
+                return configuration;
+            }
+            finally
+            {
+                Interlocked.Exchange(ref _next, NewSignal()).TrySetResult();
+            }
         }
 
-        private static TaskCompletionSource<OpenIdConnectConfiguration?> NewSignal() =>
-            new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }

@@ -1,5 +1,5 @@
 using Agents.Identity.ApiKeys;
-using Agents.Identity.Tokens;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -19,6 +19,10 @@ public sealed class IdentityServices : IAsyncDisposable
             services.AddSingleton(time);
         }
 
+        // As every ASP.NET Core host has them: Microsoft.Identity.Web reads the configuration and registers the
+        // authorization middleware's services, which need routing's (ValidateOnBuild checks them).
+        services.AddSingleton<IConfiguration>(configuration);
+        services.AddRouting();
         services.AddSingleton(store ?? new InMemoryApiKeyStore());
         services.AddAgentsIdentity(configuration);
         _services = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
@@ -28,7 +32,17 @@ public sealed class IdentityServices : IAsyncDisposable
     public static IdentityServices Create(IDictionary<string, string?> settings, IApiKeyStore? store = null, TimeProvider? time = null) =>
         new(settings, store, time);
 
-    public AccessTokenValidator Validator => _services.GetRequiredService<AccessTokenValidator>();
+    /// <summary>Access tokens through the whole stack (<see cref="CallerAuthenticator"/>, JwtBearer, policies), as a Bearer header.</summary>
+    public BearerTokens Validator => new(this);
+
+    /// <summary>A request in its own service scope, as ASP.NET Core gives one (the authentication service is scoped).</summary>
+    public HttpContext NewContext()
+    {
+        var scope = _services.CreateAsyncScope();
+        var context = new DefaultHttpContext { RequestServices = scope.ServiceProvider };
+        context.Response.RegisterForDisposeAsync(scope);
+        return context;
+    }
 
     public ApiKeyService ApiKeys => _services.GetRequiredService<ApiKeyService>();
 
@@ -51,4 +65,15 @@ public sealed class IdentityServices : IAsyncDisposable
     };
 
     public ValueTask DisposeAsync() => _services.DisposeAsync();
+
+    /// <summary>Validates one token per call, each in a fresh request.</summary>
+    public sealed class BearerTokens(IdentityServices identity)
+    {
+        public Task<AuthenticationOutcome> ValidateAsync(string token, CancellationToken cancellationToken)
+        {
+            var context = identity.NewContext();
+            context.Request.Headers.Authorization = "Bearer " + token;
+            return identity.Authenticator.AuthenticateAsync(context.Request, cancellationToken);
+        }
+    }
 }

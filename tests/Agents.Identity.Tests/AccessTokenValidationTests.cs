@@ -7,8 +7,8 @@ using Xunit;
 
 namespace Agents.Identity.Tests;
 
-/// <summary>Token validation against a real local OIDC server (discovery + JWKS over HTTP).</summary>
-public sealed class AccessTokenValidatorTests : IAsyncLifetime
+/// <summary>Token validation (JwtBearer and our policies, through CallerAuthenticator) against a real local OIDC server (discovery + JWKS over HTTP).</summary>
+public sealed class AccessTokenValidationTests : IAsyncLifetime
 {
     private LocalOidcServer _server = null!;
     private IdentityServices _identity = null!;
