@@ -93,6 +93,21 @@ public sealed class EntraProviderTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TokenWithNeitherScopesNorRoles_IsAnAppOnlyTokenWithoutItsRole_403_AsForAnyProvider()
+    {
+        await using var identity = IdentityServices.Create(MultiTenant());
+        var claims = EntraClaims(AllowedTenant);
+        claims.Remove("scp");
+
+        var outcome = await identity.Validator.ValidateAsync(TestTokens.Create(_server.EntraIssuer(AllowedTenant), claims), default);
+
+        outcome.StatusCode.ShouldBe(403);
+        outcome.Problem!.Code.ShouldBe("insufficient_scope");
+        outcome.WwwAuthenticate.ShouldBe(
+            $"Bearer error=\"insufficient_scope\", error_description=\"App-only tokens are not accepted from this provider.\", scope=\"{TestTokens.Scope}\"");
+    }
+
+    [Fact]
     public async Task MissingObjectId_IsRejected()
     {
         await using var identity = IdentityServices.Create(MultiTenant());

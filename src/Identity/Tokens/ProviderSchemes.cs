@@ -32,6 +32,9 @@ internal static partial class ProviderSchemes
                 identity.Instance = provider.EntraInstance;
                 identity.TenantId = provider.IsMultiTenant ? "organizations" : provider.TenantId;
                 identity.ClientId = provider.Audiences.FirstOrDefault(a => Guid.TryParse(a, out _)) ?? provider.Audiences.FirstOrDefault();
+                // Scopes and app roles are our authorization policy's (ProviderAccess): without this the library fails a
+                // token with neither scp nor roles as invalid (401), where the policy answers 403 insufficient_scope.
+                identity.AllowWebApiToBeAuthorizedByACL = true;
             }, scheme);
         }
         else
