@@ -21,9 +21,17 @@ internal static class FunctionsTelemetry
 {
     public static FunctionsApplicationBuilder AddTelemetry(this FunctionsApplicationBuilder builder)
     {
-        var otel = builder.Services.AddOpenTelemetry()
-            .UseFunctionsWorkerDefaults()
-            .WithTracing(tracing => tracing
+        var otlp = !string.IsNullOrEmpty(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+        var azureMonitor = !string.IsNullOrEmpty(builder.Configuration["APPLICATIONINSIGHTS_CONNECTION_STRING"]);
+        var otel = builder.Services.AddOpenTelemetry();
+        if (otlp || azureMonitor)
+        {
+            // Only with an exporter: the worker defaults tell the host that the worker exports its own telemetry, logs
+            // included, and the host then stops passing on the logs of HTTP functions (measured: without an exporter
+            // they would be lost; without these defaults the host keeps printing them, as it did before).
+            otel.UseFunctionsWorkerDefaults();
+        }
+        otel.WithTracing(tracing => tracing
                 .AddSource(AgentsTelemetry.Sources)
                 .AddSource("Azure.*") // the Azure SDK's clients: Storage queues, Cosmos DB (its distributed tracing), Identity
                 .AddAspNetCoreInstrumentation()
@@ -32,12 +40,11 @@ internal static class FunctionsTelemetry
                 .AddMeter(AgentsTelemetry.Sources)
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation());
-
-        if (!string.IsNullOrEmpty(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        if (otlp)
         {
             otel.UseOtlpExporter(); // endpoint, protocol and headers from the OTEL_EXPORTER_OTLP_* settings
         }
-        if (!string.IsNullOrEmpty(builder.Configuration["APPLICATIONINSIGHTS_CONNECTION_STRING"]))
+        if (azureMonitor)
         {
             otel.UseAzureMonitorExporter(); // reads the connection string itself
             // Local authentication is off in Azure (infra/bicep): ingestion needs an Entra token, from the app's identity.
