@@ -280,6 +280,7 @@ public sealed partial class GatewayCall : IAsyncDisposable
         {
             LogUsageFailed(gateway.Logger, e, RequestId);
         }
+        Telemetry.AgentsTelemetry.GatewayRequest(scope.Surface, answeredModel ?? Model, status, gateway.Clock.GetUtcNow() - started);
         gateway.Activity.Publish(new ActivityEvent
         {
             Type = status >= 400 ? ActivityTypes.Error : ActivityTypes.Request,

@@ -25,6 +25,8 @@ public static partial class ProblemMiddleware
     {
         var correlationId = CorrelationId(context);
         context.Response.Headers[CorrelationHeader] = correlationId;
+        // Baggage, so the work the request starts (a run's orchestration, queued writes) carries it too.
+        System.Diagnostics.Activity.Current?.SetTag(Telemetry.AgentsTelemetry.CorrelationId, correlationId).SetBaggage(Telemetry.AgentsTelemetry.CorrelationBaggage, correlationId);
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["CorrelationId"] = correlationId, ["Path"] = context.Request.Path.Value ?? "" });
         if (context.Request.ContentLength is null)
         {

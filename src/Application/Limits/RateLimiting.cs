@@ -46,7 +46,12 @@ public static class RateLimiting
             }
             return Task.CompletedTask;
         });
-        return decision.Admitted ? null : ProblemWriter.Result(RateLimited(tier, policy, decision, reset), http);
+        if (decision.Admitted)
+        {
+            return null;
+        }
+        Telemetry.AgentsTelemetry.RateLimited(policy == RateLimitPolicy.Costly ? "costly" : "general", tier.Name);
+        return ProblemWriter.Result(RateLimited(tier, policy, decision, reset), http);
     }
 
     private static ApiProblem RateLimited(ResolvedTier tier, RateLimitPolicy policy, RateLimitDecision decision, string retryAfter) =>

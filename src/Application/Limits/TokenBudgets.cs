@@ -1,9 +1,11 @@
 using System.Globalization;
 using Agents.Application.Storage.Cosmos;
+using Agents.Application.Telemetry;
 using Agents.Domain.Errors;
 using Agents.Domain.Runs;
 using Agents.Domain.Usage;
 using Microsoft.Azure.Cosmos;
+
 
 namespace Agents.Application.Limits;
 
@@ -88,6 +90,10 @@ public sealed class TokenBudgets(CosmosDatabase cosmos, TierResolver tiers, Limi
             day.Open[usageId] = new OpenReservation(tokens, agentId, now);
             return true;
         }, ct).ConfigureAwait(false);
+        if (refusal?.Extensions?["period"] is string scope)
+        {
+            AgentsTelemetry.BudgetRefused(scope, agentId);
+        }
         return new BudgetReservation(userId, usageId, agentId, tokens, today, refusal);
     }
 

@@ -7,6 +7,7 @@ using Agents.Application.Policies;
 using Agents.Application.Runs.Persistence;
 using Agents.Application.Storage.Cosmos;
 using Agents.Application.Streaming;
+using Agents.Application.Telemetry;
 using Agents.Application.Tools;
 using Agents.Domain.Conversations;
 using Agents.Domain.Errors;
@@ -95,6 +96,7 @@ public sealed partial class RunActivities(
         };
         record = await budgets.SettleAsync(reservation, record, ct).ConfigureAwait(false); // a replay gets the usage counted first
         await persistence.StoreOrQueueAsync(new PersistenceMessage { Usage = record }, ct).ConfigureAwait(false);
+        AgentsTelemetry.TokensUsed(input.Agent.Id, turn.Model, turn.Usage);
         LogModelCall(logger, call.Position, run.RunId, turn.Usage.InputTokens, turn.Usage.OutputTokens);
         return turn with { UsageRecordId = record.Id };
     }

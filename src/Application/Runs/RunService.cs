@@ -1,9 +1,11 @@
+using System.Diagnostics;
 using System.Text.Json;
 using Agents.Application.Agents;
 using Agents.Application.Conversations;
 using Agents.Application.Http;
 using Agents.Application.Storage.Cosmos;
 using Agents.Application.Streaming;
+using Agents.Application.Telemetry;
 using Agents.Domain.Agents;
 using Agents.Domain.Conversations;
 using Agents.Domain.Errors;
@@ -91,6 +93,7 @@ public sealed class RunService(
         try
         {
             await scheduler.StartAsync(Ref(caller, run), ct).ConfigureAwait(false);
+            AgentsTelemetry.RunStarted(agent.Value.Id);
         }
         catch (Exception e) when (e is not ApiProblemException)
         {
@@ -179,7 +182,12 @@ public sealed class RunService(
         return run;
     }
 
-    private static RunRef Ref(Caller caller, Run run) => new(caller.UserId, run.TenantId, run.ThreadId, run.Id);
+    /// <summary>The run's address, with the trace context and correlation id of the request at hand.</summary>
+    private static RunRef Ref(Caller caller, Run run) => new(caller.UserId, run.TenantId, run.ThreadId, run.Id)
+    {
+        TraceParent = Activity.Current?.Id,
+        CorrelationId = AgentsTelemetry.CurrentCorrelationId,
+    };
 }
 
 /// <summary>Status names as the API spells them.</summary>

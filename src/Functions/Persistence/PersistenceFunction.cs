@@ -1,8 +1,10 @@
+using System.Diagnostics;
 using System.Text.Json;
 using Agents.Application.Runs;
 using Agents.Application.Runs.Persistence;
 using Agents.Application.Storage.Cosmos;
 using Agents.Application.Storage.Queues;
+using Agents.Application.Telemetry;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Logging;
 
@@ -22,6 +24,10 @@ public sealed partial class PersistenceFunction(RunPersistence persistence, RunA
     {
         if (JsonSerializer.Deserialize<PersistenceMessage>(message, CosmosDatabase.Json) is { } write)
         {
+            // The queue hop loses the trace: the span that applies the write continues the sender's.
+            var parent = ActivityContext.TryParse(write.TraceParent, null, isRemote: true, out var sent) ? sent : default;
+            using var span = AgentsTelemetry.Source.StartActivity("agents.persist", ActivityKind.Consumer, parent,
+                write.Run is { } run ? new ActivityTagsCollection { [AgentsTelemetry.RunId] = run.RunId, [AgentsTelemetry.ConversationId] = run.ThreadId } : null);
             await persistence.ApplyOrDeferAsync(write, ct);
         }
     }

@@ -1,4 +1,5 @@
 using Agents.Application.Runs;
+using Agents.Application.Telemetry;
 using Agents.Domain.Errors;
 using Agents.Domain.Runs;
 using Microsoft.Azure.Functions.Worker;
@@ -21,27 +22,34 @@ public static partial class AgentOrchestrator
         var input = context.GetInput<RunOrchestrationInput>() ?? throw new InvalidOperationException("The orchestration has no input.");
         var run = input.Run;
         var logger = context.CreateReplaySafeLogger(typeof(AgentOrchestrator));
+        var runContext = new DurableRunContext(context, run);
+        var started = runContext.UtcNow; // the first episode's time: the same on every replay
+        RunStatus status;
         try
         {
-            var loop = new AgentLoop(new DurableRunContext(context, run));
-            var status = await loop.RunAsync(TimeSpan.FromSeconds(input.Settings.ApprovalTimeoutSeconds), input.Settings.MaxSteps);
+            var loop = new AgentLoop(runContext);
+            status = await loop.RunAsync(TimeSpan.FromSeconds(input.Settings.ApprovalTimeoutSeconds), input.Settings.MaxSteps);
             LogRunEnded(logger, run.RunId, status);
-            return status;
         }
         catch (RunFailedException e) // its input could not be loaded (the agent or the message is gone)
         {
-            return await FailAsync(context, run, e.Problem, logger);
+            status = await FailAsync(context, run, e.Problem, logger);
         }
         catch (TaskFailedException e) // a step failed for good: not transient, or transient on every attempt
         {
             LogStepFailed(logger, e, run.RunId, e.FailureDetails.ErrorType);
-            return await FailAsync(context, run, StepFailed, logger);
+            status = await FailAsync(context, run, StepFailed, logger);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             LogUnexpected(logger, e, run.RunId);
-            return await FailAsync(context, run, Unexpected, logger);
+            status = await FailAsync(context, run, Unexpected, logger);
         }
+        if (!context.IsReplaying) // the episode that ends the run; its spans are recorded once it ended
+        {
+            AgentsTelemetry.RecordRun(run, runContext.AgentId, runContext.AgentName, runContext.Model, started, runContext.UtcNow, LoopStateNames.Of(status));
+        }
+        return status;
     }
 
     /// <summary>The problem of a run one of whose steps failed for good (at once, or transiently on every attempt).</summary>

@@ -1,5 +1,6 @@
 using Agents.Application.Runs;
 using Agents.Application.Runs.Persistence;
+using Agents.Application.Telemetry;
 using Agents.Domain.Runs;
 using Microsoft.DurableTask;
 
@@ -66,7 +67,13 @@ internal sealed class DurableRunContext(TaskOrchestrationContext context, RunRef
     {
         next++;
         await SaveDeferredAsync();
-        return await context.CallActivityAsync<ToolResult>(nameof(RunActivityFunctions.CallTool), new ToolStep(run, invocation), TransientFailures.Retry);
+        var scheduled = UtcNow;
+        var result = await context.CallActivityAsync<ToolResult>(nameof(RunActivityFunctions.CallTool), new ToolStep(run, invocation), TransientFailures.Retry);
+        if (!context.IsReplaying) // once, when the result is new: a replay passes here again
+        {
+            AgentsTelemetry.RecordToolCall(run, AgentId, invocation.Name, invocation.ToolCallId, result.IsError, result.StartedAt ?? scheduled, result.CompletedAt ?? UtcNow);
+        }
+        return result;
     }
 
     public async Task SaveAsync(RunUpdate update)
@@ -104,12 +111,31 @@ internal sealed class DurableRunContext(TaskOrchestrationContext context, RunRef
         // One wait for the cancel event serves every parked call: an event completes a single waiter.
         var cancel = cancelled ??= context.WaitForExternalEvent<object?>(CancelEvent);
 
+        var waited = UtcNow;
         var first = await Task.WhenAny(decision, deadline, cancel);
         stop.Cancel(); // a pending durable timer would keep the orchestration running until it fires
-        return first == decision ? await decision
+        var outcome = first == decision ? await decision
             : first == cancel ? new ApprovalDecision(ApprovalOutcome.Cancelled, "The run was cancelled.")
             : new ApprovalDecision(ApprovalOutcome.TimedOut, "No decision before the deadline.");
+        if (!context.IsReplaying)
+        {
+            AgentsTelemetry.RecordApprovalWait(run, AgentId, invocation.Name, invocation.ToolCallId, OutcomeName(outcome.Outcome), waited, UtcNow);
+        }
+        return outcome;
     }
+
+    /// <summary>The run's agent, once its input is loaded (the run's agent id until then is unknown).</summary>
+    public string AgentId => input?.Agent.Id ?? "unknown";
+
+    public string? AgentName => input?.Agent.Name;
+
+    public string? Model => input?.Agent.Model;
+
+    private static string OutcomeName(ApprovalOutcome outcome) => outcome switch
+    {
+        ApprovalOutcome.TimedOut => "timed_out",
+        _ => outcome.ToString().ToLowerInvariant(),
+    };
 
     private static bool IsExtensionOf(IReadOnlyList<Agents.Domain.Conversations.ChatMessage> prompt, IReadOnlyList<Agents.Domain.Conversations.ChatMessage> prefix) =>
         prompt.Count >= prefix.Count && prefix.Select((m, i) => ReferenceEquals(m, prompt[i]) || m.Id == prompt[i].Id).All(same => same);

@@ -73,7 +73,8 @@ public sealed class RunScenario
         Input = new RunInput(run, agent, history ?? [], user, specs);
     }
 
-    public RunRef Ref { get; }
+    /// <summary>The run as the scheduler starts it; a test may add the trace context a request would give it.</summary>
+    public RunRef Ref { get; set; }
 
     /// <summary>What LoadRunInput returns.</summary>
     public RunInput Input { get; }

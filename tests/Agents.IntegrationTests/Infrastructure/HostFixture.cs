@@ -30,7 +30,7 @@ public class HostFixture : IAsyncLifetime
         Anonymous = new Api(Host.CreateClient());
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         Alice?.Dispose();
         Bob?.Dispose();

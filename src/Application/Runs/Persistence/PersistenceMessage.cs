@@ -21,6 +21,9 @@ public sealed record PersistenceMessage
     public UsageRecord? Usage { get; init; }
     public ThreadDeletion? ThreadDeleted { get; init; }
 
+    /// <summary>The <c>traceparent</c> of the work that sent it: the parent of the span that applies it (a queue keeps no trace context).</summary>
+    public string? TraceParent { get; init; }
+
     /// <summary>How often the write was put back because it depended on one not yet applied.</summary>
     public int Deferrals { get; init; }
 

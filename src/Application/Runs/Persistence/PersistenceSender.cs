@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using Agents.Application.Storage.Cosmos;
@@ -23,6 +24,7 @@ public sealed class PersistenceSender(QueueServiceClient queues, CosmosDatabase 
     /// <summary>Sends a write; a run update too large for a queue message is stored first and referenced.</summary>
     public async Task SendAsync(PersistenceMessage message, CancellationToken ct)
     {
+        message = message with { TraceParent = message.TraceParent ?? Activity.Current?.Id };
         var json = JsonSerializer.Serialize(message, CosmosDatabase.Json);
         if (message is { Run: { } run, Update: { } update } && Encoding.UTF8.GetByteCount(json) > MaxInlineBytes)
         {
