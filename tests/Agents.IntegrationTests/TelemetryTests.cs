@@ -70,10 +70,17 @@ public sealed class TelemetryTests(TelemetryFixture fixture, Xunit.Abstractions.
         invoke.Attributes["agents.run.status"].ShouldBe("completed");
         invoke.Attributes["agents.correlation_id"].ShouldBe(traceId);
         run.Single(s => s.Name == "execute_tool calculator").Attributes["gen_ai.tool.name"].ShouldBe("calculator");
+        // Each model call is a GenAI client span (Microsoft.Extensions.AI's middleware) inside its CallModel step.
+        var modelSteps = run.Where(s => s.Name == "agents.run.step CallModel").Select(s => s.SpanId).ToHashSet();
+        var chats = fixture.Receiver.Spans.Where(s => s.TraceId == traceId && s.Name == "chat sim-small").ToList();
+        chats.Count.ShouldBe(2, summary); // the tool call's turn and the answer's
+        chats.ShouldAllBe(s => modelSteps.Contains(s.ParentSpanId), summary);
+        chats.ShouldAllBe(s => s.Attributes.GetValueOrDefault("gen_ai.operation.name") == "chat", summary);
         // The request's own span in the worker (ASP.NET Core instrumentation) is in that trace too.
         fixture.Receiver.Spans.ShouldContain(s => s.TraceId == traceId && s.Attributes.GetValueOrDefault("url.path") == $"/api/v1/threads/{thread}/runs", summary);
 
-        string[] metrics = ["agents.runs.started", "agents.runs.completed", "agents.run.duration", "agents.usage.tokens", "http.server.request.duration"];
+        string[] metrics = ["agents.runs.started", "agents.runs.completed", "agents.run.duration", "agents.usage.tokens", "http.server.request.duration",
+            "gen_ai.client.token.usage", "gen_ai.client.operation.duration"];
         deadline = DateTime.UtcNow.AddSeconds(15);
         while (DateTime.UtcNow < deadline && !metrics.All(fixture.Receiver.MetricNames.Contains))
         {
